@@ -1,0 +1,1 @@
+"""Pure figure builders: tables in, plotly Figures out. No Streamlit here."""

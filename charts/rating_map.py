@@ -1,0 +1,101 @@
+"""Choropleth of footprints by July 2017 rating, drawable offline."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, short_citation
+from geo.boundaries import geojson_subset
+from stp_data.ratings import RATING_GROUPS, UNPUBLISHED
+
+# Fits England (lon -6.4..1.8, lat 49.9..55.8) into a map about 340 px wide.
+ENGLAND_CENTRE = {"lat": 52.95, "lon": -2.3}
+ENGLAND_ZOOM = 4.8
+SELECTED_OUTLINE = "#000000"
+
+HOVER = (
+    "<b>%{customdata[0]}</b><br>"
+    "Code: %{customdata[1]}<br>"
+    "Region: %{customdata[2]}<br>"
+    "Population (mid-2018): %{customdata[3]}<br>"
+    "Rating: %{customdata[4]}<br>"
+    "Source: %{customdata[5]}"
+    "<extra></extra>"
+)
+
+
+def hover_rows(profiles: pd.DataFrame) -> list[list[str]]:
+    rows = []
+    for p in profiles.itertuples():
+        if p.rating_group == UNPUBLISHED:
+            rating, source = "Advanced or Making progress", "not published"
+        else:
+            rating, source = p.rating, short_citation(p.rating_source)
+        population = f"{int(p.population):,}" if pd.notna(p.population) else "not published"
+        region = p.region if isinstance(p.region, str) else "not published"
+        rows.append([p.name, p.code, region, population, rating, source])
+    return rows
+
+
+def rating_map(
+    geojson: dict,
+    profiles: pd.DataFrame,
+    selected_code: str | None = None,
+    title: str | None = None,
+    height: int = 640,
+) -> go.Figure:
+    """One trace per rating group, each carrying only its own shapes.
+
+    Splitting the GeoJSON by group keeps the payload the size of one copy
+    while giving a legend that names every category in rating order.
+    """
+    fig = go.Figure()
+    for group in RATING_GROUPS:
+        members = profiles.loc[profiles["rating_group"] == group]
+        if members.empty:
+            continue
+        codes = members["code"].tolist()
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson_subset(geojson, set(codes)),
+                locations=codes,
+                z=[1] * len(codes),
+                colorscale=[[0, RATING_COLOURS[group]], [1, RATING_COLOURS[group]]],
+                showscale=False,
+                showlegend=True,
+                name=f"{group} ({len(codes)})",
+                legendgroup=group,
+                marker={"line": {"color": "white", "width": 1}, "opacity": 0.95},
+                customdata=hover_rows(members),
+                hovertemplate=HOVER,
+            )
+        )
+    if selected_code is not None and selected_code in set(profiles["code"]):
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson_subset(geojson, {selected_code}),
+                locations=[selected_code],
+                z=[0],
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                name="Selected footprint",
+                marker={"line": {"color": SELECTED_OUTLINE, "width": 4}},
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(
+        map={"style": "white-bg", "center": ENGLAND_CENTRE, "zoom": ENGLAND_ZOOM},
+        legend={
+            "title": {"text": "July 2017 rating (number of footprints)", "side": "top"},
+            "orientation": "h",
+            "x": 0,
+            "y": 0,
+            "yanchor": "top",
+            "font": {"size": BASE_FONT_SIZE},
+        },
+        clickmode="event+select",
+    )
+    base_layout(fig, title=title, height=height)
+    fig.update_layout(margin={"b": 130})
+    return fig

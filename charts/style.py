@@ -1,0 +1,51 @@
+"""Colours, type and shared layout for every figure."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import plotly.graph_objects as go
+
+from stp_data.ratings import RATING_GROUPS
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_GREY = "#425563"
+TEXT = "#212B32"
+FONT_FAMILY = "Arial, Helvetica, sans-serif"
+BASE_FONT_SIZE = 16
+
+# ColorBrewer RdBu ends and inner tones (colour-blind safe, ordered), with a
+# neutral grey for ratings that were never published. The legend always names
+# the category, so colour is never the only cue.
+RATING_COLOURS = dict(zip(RATING_GROUPS, ("#2166AC", "#92C5DE", "#BABABA", "#F4A582", "#B2182B"), strict=True))
+
+
+def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 560) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": BASE_FONT_SIZE + 4}} if title else None,
+        font={"family": FONT_FAMILY, "size": BASE_FONT_SIZE, "color": TEXT},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": BASE_FONT_SIZE}},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60 if title else 10, "b": 10},
+    )
+    return fig
+
+
+_PARENTHETICAL = re.compile(r"\(([^()]+)\)")
+
+
+def short_citation(source: object) -> str:
+    """First publisher-and-date in a source cell, e.g. 'National Health Executive, 21 Jul 2017'."""
+    if not isinstance(source, str) or not source.strip():
+        return "no source"
+    found = _PARENTHETICAL.search(source)
+    text = found.group(1) if found else source.split(";")[0].strip()
+    return text.split(";")[0].strip()[:90]
+
+
+def wrap_for_plotly(text: str, width: int = 80) -> str:
+    """Plotly annotations never wrap by themselves; break long notes into lines."""
+    return "<br>".join(textwrap.wrap(text, width=width))

@@ -1,0 +1,163 @@
+"""Reading, checking, simplifying and joining footprint boundaries.
+
+Every function here is pure (path or frame in, frame or dict out) so tests
+call them without Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+WGS84 = "EPSG:4326"
+# British National Grid: metres, so a simplification tolerance means the same
+# thing everywhere in England.
+BRITISH_NATIONAL_GRID = "EPSG:27700"
+CODE = "code"
+NAME = "name"
+
+DATA_DIR = Path(__file__).parent / "data"
+BOUNDARIES_2017 = DATA_DIR / "stp_jul2017_44_simplified.geojson"
+
+
+class BoundaryError(ValueError):
+    """A boundary file that cannot be used, with the file and the reason."""
+
+    def __init__(self, file: str | Path, reason: str) -> None:
+        self.file = str(file)
+        self.reason = reason
+        super().__init__(f"{Path(file).name}: {reason}")
+
+
+@dataclass(frozen=True)
+class JoinReport:
+    """Which footprints matched between the geometry and a table."""
+
+    matched: tuple[str, ...]
+    only_in_geometry: tuple[str, ...] = field(default_factory=tuple)
+    only_in_table: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def complete(self) -> bool:
+        return not self.only_in_geometry and not self.only_in_table
+
+    def describe(self) -> str:
+        parts = [f"{len(self.matched)} footprints matched"]
+        if self.only_in_geometry:
+            parts.append("no table row for " + ", ".join(self.only_in_geometry))
+        if self.only_in_table:
+            parts.append("no boundary for " + ", ".join(self.only_in_table))
+        return "; ".join(parts)
+
+
+def load_boundaries(
+    path: str | Path,
+    code_column: str,
+    name_column: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read any file geopandas reads; return WGS84 frame with `code` (+ `name`).
+
+    Checks: the code column exists and is unique, a CRS is declared, and every
+    geometry is valid (invalid ones are repaired with make_valid, as ONS's own
+    generalised files contain the odd self-intersection).
+    """
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types; all mean "unreadable"
+        raise BoundaryError(path, f"could not be read as a boundary file ({exc})") from exc
+    if frame.empty:
+        raise BoundaryError(path, "contains no features")
+    if code_column not in frame.columns:
+        raise BoundaryError(
+            path,
+            f"has no column '{code_column}' (columns: {', '.join(map(str, frame.columns))})",
+        )
+    if frame.crs is None:
+        raise BoundaryError(path, "declares no coordinate reference system")
+    codes = frame[code_column].astype("string").str.strip()
+    duplicated = codes[codes.duplicated()].unique().tolist()
+    if duplicated:
+        raise BoundaryError(path, f"column '{code_column}' repeats codes: {', '.join(duplicated)}")
+    if codes.isna().any():
+        row = int(codes.isna().to_numpy().nonzero()[0][0]) + 1
+        raise BoundaryError(path, f"feature {row} has no value in column '{code_column}'")
+    columns = {CODE: codes.astype(str)}
+    if name_column is not None and name_column in frame.columns:
+        columns[NAME] = frame[name_column].astype(str)
+    result = gpd.GeoDataFrame(columns, geometry=frame.geometry.values, crs=frame.crs)
+    result = result.to_crs(WGS84)
+    invalid = ~result.geometry.is_valid
+    if invalid.any():
+        result.loc[invalid, "geometry"] = shapely.make_valid(result.geometry[invalid].values)
+    return result
+
+
+def simplify_preserving_borders(
+    boundaries: gpd.GeoDataFrame,
+    tolerance_m: float,
+    decimals: int = 4,
+) -> gpd.GeoDataFrame:
+    """Coverage-simplify in metres so neighbours keep one shared border.
+
+    Per-polygon simplify opens slivers and gaps between footprints; coverage
+    simplification moves each shared edge once.
+    """
+    projected = boundaries.to_crs(BRITISH_NATIONAL_GRID)
+    simplified = projected.geometry.simplify_coverage(tolerance_m)
+    result = boundaries.copy()
+    result["geometry"] = gpd.GeoSeries(simplified, crs=BRITISH_NATIONAL_GRID).to_crs(WGS84).values
+    result["geometry"] = shapely.set_precision(result.geometry.values, 10.0**-decimals)
+    invalid = ~result.geometry.is_valid
+    if invalid.any():
+        result.loc[invalid, "geometry"] = shapely.make_valid(result.geometry[invalid].values)
+    return result
+
+
+def join_by_code(
+    boundaries: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    table_code_column: str,
+) -> tuple[gpd.GeoDataFrame, JoinReport]:
+    """Inner-join a table onto boundaries by code (strings, never names)."""
+    geo_codes = set(boundaries[CODE].astype(str))
+    table_codes = set(table[table_code_column].astype(str))
+    report = JoinReport(
+        matched=tuple(sorted(geo_codes & table_codes)),
+        only_in_geometry=tuple(sorted(geo_codes - table_codes)),
+        only_in_table=tuple(sorted(table_codes - geo_codes)),
+    )
+    keyed = table.assign(**{CODE: table[table_code_column].astype(str)})
+    if table_code_column != CODE:
+        keyed = keyed.drop(columns=[table_code_column])
+    joined = boundaries.merge(keyed, on=CODE, how="inner", suffixes=("", "_table"))
+    return joined, report
+
+
+def to_geojson(boundaries: gpd.GeoDataFrame) -> dict:
+    """FeatureCollection with each feature's id set to its code, no other properties.
+
+    The browser needs only the shape and the id; names and figures travel in
+    the trace's customdata, which keeps the payload small.
+    """
+    features = [
+        {"type": "Feature", "id": code, "properties": {}, "geometry": shapely.geometry.mapping(geom)}
+        for code, geom in zip(boundaries[CODE], boundaries.geometry, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_subset(collection: dict, codes: set[str]) -> dict:
+    """The same collection restricted to the given feature ids."""
+    return {
+        "type": "FeatureCollection",
+        "features": [f for f in collection["features"] if f["id"] in codes],
+    }
+
+
+def geojson_size_bytes(collection: dict) -> int:
+    return len(json.dumps(collection, separators=(",", ":")).encode())

@@ -1,0 +1,72 @@
+"""Data & sources: every table, who published it, its licence, how it was made, and a download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.boundaries import BOUNDARIES_2017
+from stp_data import cached
+from stp_data.export import safe_csv_bytes
+
+bundle = cached.bundle()
+tables = {
+    "footprints": bundle.footprints,
+    "ratings_2017": bundle.ratings,
+    "population_mid2018": bundle.population,
+    "ics_waves": bundle.ics_waves,
+    "capital_325m_july2017": bundle.capital,
+    "rating_distribution_2017": bundle.distribution,
+}
+
+st.title("Data & sources")
+st.markdown(
+    "Every figure in this dashboard comes from a published source named here. Where no source gives a value, "
+    "the dashboard says **not published**; nothing is estimated or filled in. Sources were compiled on "
+    "**23 November 2026**; the ratings are as published on **21 July 2017**."
+)
+st.info(
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right 2018. "
+    "Contains OS data © Crown copyright and database right 2019.",
+    icon=":material/copyright:",
+)
+
+st.subheader("Catalogue")
+st.dataframe(bundle.sources, hide_index=True, width="stretch")
+st.download_button(
+    "Download the catalogue (CSV)",
+    safe_csv_bytes(bundle.sources),
+    file_name="stp-progress-sources.csv",
+    mime="text/csv",
+    on_click="ignore",
+    key="download_sources",
+)
+
+for source in bundle.sources.itertuples():
+    with st.expander(source.title, expanded=False):
+        st.markdown(f"**Publisher:** {source.publisher}")
+        st.markdown(f"**Where:** {source.urls}")
+        st.markdown(f"**Published:** {source.published} · **Retrieved:** {source.retrieved}")
+        st.markdown(f"**Licence:** {source.licence}")
+        st.markdown(f"**How this file was made:** {source.derivation}")
+        if source.table_id in tables:
+            frame = tables[source.table_id]
+            st.dataframe(frame, hide_index=True, width="stretch")
+            st.download_button(
+                f"Download {source.table_id}.csv",
+                safe_csv_bytes(frame),
+                file_name=f"{source.table_id}.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key=f"download_{source.table_id}",
+            )
+        elif source.table_id == "boundaries_2017":
+            st.download_button(
+                "Download the simplified boundaries (GeoJSON)",
+                BOUNDARIES_2017.read_bytes(),
+                file_name=BOUNDARIES_2017.name,
+                mime="application/geo+json",
+                on_click="ignore",
+                key="download_boundaries_2017",
+            )

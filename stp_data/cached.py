@@ -1,0 +1,40 @@
+"""The Streamlit-facing way in: cached once per server process, read-only after.
+
+cache_resource (not cache_data) because these objects are shared and never
+mutated; cache_data would unpickle a fresh copy on every rerun.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_boundaries, to_geojson
+from stp_data import ratings
+from stp_data.loading import Bundle, load_bundle
+from stp_data.profiles import footprint_profiles
+
+
+@st.cache_resource(show_spinner=False)
+def bundle() -> Bundle:
+    return load_bundle()
+
+
+@st.cache_resource(show_spinner=False)
+def profiles() -> pd.DataFrame:
+    return footprint_profiles(bundle())
+
+
+@st.cache_resource(show_spinner=False)
+def map_geometry() -> tuple[dict, JoinReport]:
+    """Browser GeoJSON of the footprints that have a profile, and what didn't join."""
+    boundaries = load_boundaries(BOUNDARIES_2017, code_column="stp17cd", name_column="stp17nm")
+    joined, report = join_by_code(boundaries, profiles()[["code"]], "code")
+    return to_geojson(joined), report
+
+
+@st.cache_resource(show_spinner=False)
+def rating_bars() -> tuple[pd.DataFrame, pd.DataFrame]:
+    counts = ratings.chart_counts(bundle().distribution)
+    bars = ratings.bars(profiles(), counts)
+    return bars, ratings.normal_curve(bars)

@@ -1,0 +1,28 @@
+"""Tables out: CSV that is safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# A cell starting with one of these is run as a formula by Excel and others.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that would be read as formulas with an apostrophe.
+
+    Numbers stay numbers: a negative deficit is data, not a formula.
+    """
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column]):
+            continue
+        safe[column] = safe[column].map(
+            lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+        )
+    return safe
+
+
+def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM so Excel shows £ and accents correctly."""
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")

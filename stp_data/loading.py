@@ -1,0 +1,101 @@
+"""Load and validate the bundled tables: the one way in for data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from stp_data import schemas
+from stp_data.errors import DataValidationError, Problem
+
+DATA_DIR = Path(__file__).parent / "data"
+
+FOOTPRINTS = "footprints.csv"
+RATINGS = "ratings_2017.csv"
+POPULATION = "population_mid2018.csv"
+ICS_WAVES = "ics_waves.csv"
+CAPITAL = "capital_325m_july2017.csv"
+DISTRIBUTION = "rating_distribution_2017.csv"
+SOURCES = "sources.csv"
+
+# Past this a "table" is not one of ours: refuse before parsing, not after.
+MAX_TABLE_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Every validated table the dashboard shows."""
+
+    footprints: pd.DataFrame
+    ratings: pd.DataFrame
+    population: pd.DataFrame
+    ics_waves: pd.DataFrame
+    capital: pd.DataFrame
+    distribution: pd.DataFrame
+    sources: pd.DataFrame
+
+    @property
+    def codes(self) -> list[str]:
+        return self.footprints["stp17cd"].tolist()
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV as text (types come from the schema), empty cells as missing."""
+    name = path.name
+    if not path.exists():
+        raise DataValidationError([Problem(name, None, None, "file not found")])
+    if path.stat().st_size > MAX_TABLE_BYTES:
+        raise DataValidationError([Problem(name, None, None, f"file is larger than {MAX_TABLE_BYTES:,} bytes")])
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataValidationError([Problem(name, None, None, f"could not be read as CSV: {exc}")]) from None
+    if frame.empty:
+        raise DataValidationError([Problem(name, None, None, "has a header but no rows")])
+    return frame.apply(lambda column: column.str.strip())
+
+
+def load_table(data_dir: Path, file: str, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    return schemas.validate(read_table(data_dir / file), schema, file)
+
+
+def load_bundle(data_dir: Path = DATA_DIR) -> Bundle:
+    """Load every bundled table, validating each against the footprint list."""
+    footprints = load_table(data_dir, FOOTPRINTS, schemas.footprints_schema())
+    codes = footprints["stp17cd"].tolist()
+    by_codes: dict[str, Callable[[list[str]], pa.DataFrameSchema]] = {
+        RATINGS: schemas.ratings_schema,
+        POPULATION: schemas.population_schema,
+        ICS_WAVES: schemas.ics_waves_schema,
+        CAPITAL: schemas.capital_schema,
+    }
+    tables = {file: load_table(data_dir, file, make(codes)) for file, make in by_codes.items()}
+    _require_every_footprint(tables[RATINGS], RATINGS, codes)
+    _require_every_footprint(tables[POPULATION], POPULATION, codes)
+    return Bundle(
+        footprints=footprints,
+        ratings=tables[RATINGS],
+        population=tables[POPULATION],
+        ics_waves=tables[ICS_WAVES],
+        capital=_resolve_same_as_above(tables[CAPITAL], "list_source"),
+        distribution=load_table(data_dir, DISTRIBUTION, schemas.distribution_schema()),
+        sources=load_table(data_dir, SOURCES, schemas.sources_schema()),
+    )
+
+
+def _require_every_footprint(table: pd.DataFrame, file: str, codes: list[str]) -> None:
+    """Tables keyed one row per footprint must have all of them: a gap is a bug, not 'not published'."""
+    missing = sorted(set(codes) - set(table["stp17cd"]))
+    if missing:
+        raise DataValidationError([Problem(file, None, "stp17cd", f"no row for footprint {code}") for code in missing])
+
+
+def _resolve_same_as_above(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The capital list cites the written statement once and says 'same as above' after."""
+    resolved = table.copy()
+    resolved[column] = resolved[column].mask(resolved[column].str.lower() == "same as above").ffill()
+    return resolved

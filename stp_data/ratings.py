@@ -1,0 +1,134 @@
+"""The July 2017 rating distribution: who is at the top, the bottom and in the middle."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from stp_data.schemas import RATINGS
+
+TOP, BOTTOM = RATINGS[0], RATINGS[-1]
+MIDDLE_RATINGS = RATINGS[1:-1]
+UNPUBLISHED = "Middle: rating not published"
+NOT_PUBLISHED = "Not published"
+RATING_GROUPS = (*RATINGS[:2], UNPUBLISHED, *RATINGS[2:])
+_COUNT_COLUMNS = dict(
+    zip(RATINGS, ("outstanding", "advanced", "making_progress", "needs_most_improvement"), strict=True)
+)
+
+
+def rating_group(rating: object) -> str:
+    """A footprint's map category: its published rating, or the honest 'not published' middle."""
+    return str(rating) if isinstance(rating, str) and rating in RATINGS else UNPUBLISHED
+
+
+def chart_counts(distribution: pd.DataFrame) -> pd.Series:
+    """Counts per rating from the sources marked for the chart; they must agree."""
+    chosen = distribution[distribution["used_for_chart"] == "yes"]
+    if chosen.empty:
+        raise ValueError("no rating distribution is marked used_for_chart=yes")
+    counts = chosen[list(_COUNT_COLUMNS.values())].drop_duplicates()
+    if len(counts) != 1:
+        raise ValueError("the sources marked for the chart give different counts")
+    return pd.Series(counts.iloc[0].astype(int).to_numpy(), index=list(RATINGS), name="count")
+
+
+def chart_sources(distribution: pd.DataFrame) -> list[str]:
+    return distribution.loc[distribution["used_for_chart"] == "yes", "publisher"].tolist()
+
+
+def other_splits(distribution: pd.DataFrame) -> pd.DataFrame:
+    """Sources whose counts differ from the chart's, to state the disagreement."""
+    return distribution[distribution["used_for_chart"] == "no"]
+
+
+def bars(profiles: pd.DataFrame, counts: pd.Series) -> pd.DataFrame:
+    """One row per rating: total, how many are named publicly, and their names."""
+    rows = []
+    for position, rating in enumerate(RATINGS, start=1):
+        named = profiles.loc[profiles["rating"] == rating].sort_values("name")
+        total = int(counts[rating])
+        if len(named) > total:
+            raise ValueError(f"{len(named)} footprints named as {rating} but only {total} counted")
+        rows.append(
+            {
+                "rating": rating,
+                "position": position,
+                "total": total,
+                "named": len(named),
+                "unnamed": total - len(named),
+                "named_names": named["name"].tolist(),
+                "named_codes": named["code"].tolist(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def is_middle(profiles: pd.DataFrame) -> pd.Series:
+    """Neither top nor bottom. Unpublished ratings count as middle only because
+    every top and bottom footprint is publicly named (checked by `bars`)."""
+    return ~profiles["rating"].isin([TOP, BOTTOM])
+
+
+def middle_footprints(profiles: pd.DataFrame) -> pd.DataFrame:
+    middle = profiles.loc[is_middle(profiles)].copy()
+    middle["rating_shown"] = middle["rating"].fillna("Advanced or Making progress (not published)")
+    return middle.sort_values(["rating_shown", "name"])
+
+
+def group_summary(profiles: pd.DataFrame, counts: pd.Series) -> pd.DataFrame:
+    """Headline numbers: top, middle and bottom, with the population each covers."""
+    middle = is_middle(profiles)
+    groups = {
+        TOP: profiles["rating"] == TOP,
+        "The middle": middle,
+        BOTTOM: profiles["rating"] == BOTTOM,
+    }
+    rows = []
+    for label, mask in groups.items():
+        rows.append(
+            {
+                "group": label,
+                "footprints": int(mask.sum()),
+                "population": int(profiles.loc[mask, "population"].sum()),
+            }
+        )
+    summary = pd.DataFrame(rows)
+    expected = [int(counts[TOP]), int(counts[list(MIDDLE_RATINGS)].sum()), int(counts[BOTTOM])]
+    summary["counted_nationally"] = expected
+    return summary
+
+
+def normal_curve(bar_table: pd.DataFrame, points: int = 121) -> pd.DataFrame:
+    """A normal curve with the distribution's own mean and spread, scaled to counts.
+
+    Positions 1..4 stand for the ordered ratings, so bar width is 1 and the
+    curve's area equals the number of footprints.
+    """
+    positions = bar_table["position"].astype(float)
+    weights = bar_table["total"].astype(float)
+    total = weights.sum()
+    mean = float((positions * weights).sum() / total)
+    sd = math.sqrt(float((weights * (positions - mean) ** 2).sum() / total))
+    xs = [0.5 + 4.0 * i / (points - 1) for i in range(points)]
+    ys = [total * math.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) for x in xs]
+    return pd.DataFrame({"x": xs, "y": ys, "mean": mean, "sd": sd})
+
+
+def distribution_note(distribution: pd.DataFrame) -> str:
+    """The chart's source line, naming the sources that disagree."""
+    used = ", ".join(chart_sources(distribution))
+    counts = chart_counts(distribution)
+    split = " / ".join(str(int(counts[r])) for r in RATINGS)
+    others = []
+    for row in other_splits(distribution).itertuples():
+        if pd.notna(row.advanced) and pd.notna(row.making_progress):
+            others.append(f"{row.publisher} {int(row.advanced)} / {int(row.making_progress)}")
+        else:
+            others.append(f"{row.publisher} does not add up to 44")
+    return (
+        f"Counts: {used}, 21 July 2017 ({split}). Other sources split the middle 34 differently "
+        f"(Advanced / Making progress): {'; '.join(others)}. "
+        "Ratings: NHS England STP progress dashboard, baseline view."
+    )

@@ -1,0 +1,108 @@
+"""Every page through Streamlit's AppTest: no exception, expected elements, deep links, bad links.
+
+AppTest does not follow st.switch_page called after a widget interaction, so
+map clicks, table picks and the search box are driven in the real browser test.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+DASHBOARD = str(ROOT / "dashboard.py")
+OVERVIEW_TITLE = "STP progress ratings, July 2017"
+
+
+def run(query: dict[str, str] | None = None, page: str | None = None, session: dict | None = None) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def test_overview_shows_map_bell_curve_headlines_and_the_middle():
+    at = run()
+    assert titles(at) == [OVERVIEW_TITLE]
+    map_fig, bell_fig = figures(at)
+    assert sum(len(t["locations"]) for t in map_fig["data"]) == 44
+    assert {t["type"] for t in map_fig["data"]} == {"choroplethmap"}
+    assert [t["type"] for t in bell_fig["data"]] == ["bar", "bar", "scatter"]
+    assert [m.value for m in at.metric] == ["5 footprints", "34 footprints", "5 footprints"]
+    middle = at.dataframe[0].value
+    assert len(middle) == 34
+    assert at.warning == []
+
+
+def test_footprint_search_is_in_the_sidebar_with_names_and_codes():
+    # Choosing from it is tested in the real browser (AppTest's set_value does not follow switch_page).
+    at = run()
+    search = at.sidebar.selectbox(key="footprint_search")
+    assert len(search.options) == 44
+    assert "Dorset · E54000041" in search.options
+    assert search.value is None
+
+
+@pytest.mark.parametrize("code", ["E54000034", "e54000034"])
+def test_deep_link_selects_frimley(code):
+    at = run({"stp": code})
+    assert titles(at) == ["Frimley"]
+    assert at.query_params["stp"] == "E54000034"
+    assert any("Rated Outstanding" in h.value for h in at.subheader)
+    assert at.sidebar.selectbox(key="footprint_search").value == "E54000034"
+    (bell,) = figures(at)
+    assert "Frimley" in bell["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize("bad", ["E99999999", "<script>alert(1)</script>", "E54000999", "x" * 2000, "[a](http://e.x)"])
+def test_bad_stp_gives_notice_and_overview(bad):
+    at = run({"stp": bad})
+    assert titles(at) == [OVERVIEW_TITLE]
+    (notice,) = at.warning
+    assert "Showing the overview instead" in notice.value
+    assert "<script>" not in notice.value and "http" not in notice.value
+    assert "stp" not in at.query_params
+
+
+def test_unpublished_rating_says_so():
+    at = run({"stp": "E54000013"})
+    assert titles(at) == ["Lincolnshire"]
+    assert any("not published" in h.value for h in at.subheader)
+    assert any("Not published" in str(df.value) for df in at.dataframe)
+
+
+def test_footprint_page_without_a_code_asks_for_one():
+    at = run(page="pages/footprint.py")
+    assert titles(at) == ["Footprint"]
+    assert at.info and "Find a footprint" in at.info[0].value
+
+
+def test_capital_and_care_system_shown_with_sources():
+    at = run({"stp": "E54000047"})  # Cumbria: Advanced, ICS wave 2, £325m with two amounts
+    text = " ".join(m.value for m in at.markdown)
+    assert "ICS wave 2" in text and "One of the 15 areas" in text and "£105m" in text
+
+
+def test_sources_page_lists_every_table_with_downloads():
+    at = run(page="pages/sources.py")
+    assert titles(at) == ["Data & sources"]
+    downloads = at.get("download_button")
+    assert len(downloads) == 8  # catalogue + 6 tables + boundaries
+    assert any("Open Government Licence v3.0" in i.value for i in at.info)

@@ -1,0 +1,64 @@
+"""Waiting for Streamlit and Plotly to finish drawing, and clicking on the map by coordinates."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def wait_for_app(page: Page, timeout_ms: int = 60_000) -> None:
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout_ms)
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
+    # The script-state attribute can flip back briefly after a rerun starts.
+    page.wait_for_timeout(300)
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+
+
+def wait_for_charts(page: Page, count: int, timeout_ms: int = 60_000) -> None:
+    expect(page.locator(".js-plotly-plot")).to_have_count(count, timeout=timeout_ms)
+
+
+def wait_for_map(page: Page, timeout_ms: int = 60_000) -> None:
+    """The map's WebGL canvas exists and MapLibre reports every source loaded."""
+    page.wait_for_selector(".js-plotly-plot .maplibregl-canvas", timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
+            const map = gd && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
+            return !!map && map.loaded() && map.areTilesLoaded();
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def map_point_on_screen(page: Page, lon: float, lat: float) -> tuple[float, float]:
+    """Page coordinates of a longitude/latitude on the drawn map."""
+    point = page.evaluate(
+        """([lon, lat]) => {
+            const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
+            const map = gd._fullLayout.map._subplot.map;
+            const p = map.project([lon, lat]);
+            const box = map.getCanvas().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        [lon, lat],
+    )
+    return float(point[0]), float(point[1])
+
+
+def painted_colours(page: Page, selector: str) -> int:
+    """How many distinct colours a screenshot of the element contains (a blank map has ~1)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(page.locator(selector).first.screenshot())).convert("RGB")
+    return len(image.getcolors(maxcolors=1_000_000) or [])
+
+
+def scroll_to_top(page: Page) -> None:
+    """Streamlit scrolls an inner container, not the window."""
+    page.evaluate("() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
+    page.wait_for_timeout(500)

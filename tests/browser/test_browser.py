@@ -1,0 +1,129 @@
+"""The dashboard in a real browser: map and bell curve drawn offline, one click to a footprint, deep links."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from geo.boundaries import BOUNDARIES_2017, load_boundaries
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.helpers import (
+    map_point_on_screen,
+    painted_colours,
+    scroll_to_top,
+    wait_for_app,
+    wait_for_charts,
+    wait_for_map,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def footprint_point(code: str) -> tuple[float, float]:
+    shapes = load_boundaries(BOUNDARIES_2017, "stp17cd")
+    point = shapes.loc[shapes["code"] == code].geometry.iloc[0].representative_point()
+    return point.x, point.y
+
+
+def assert_offline(page) -> None:
+    assert page.external_requests == [], f"requests left localhost: {page.external_requests}"
+
+
+def test_overview_draws_map_and_bell_curve_offline(page):
+    page.goto("/")
+    wait_for_app(page)
+    wait_for_charts(page, 2)
+    wait_for_map(page)
+    expect(page.get_by_role("heading", name="STP progress ratings, July 2017")).to_be_visible()
+    expect(page.locator(".js-plotly-plot .bars .point")).not_to_have_count(0)
+    assert painted_colours(page, "[data-testid='stPlotlyChart']") > 50, "the map looks blank"
+    page.set_viewport_size({"width": 1280, "height": 1800})
+    scroll_to_top(page)
+    page.screenshot(path=SCREENSHOTS / "overview-1280-tall.png")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    scroll_to_top(page)
+    page.screenshot(path=SCREENSHOTS / "overview-1280x720.png")
+    assert_offline(page)
+
+
+def test_click_on_map_opens_footprint_page(page):
+    page.goto("/")
+    wait_for_app(page)
+    wait_for_map(page)
+    page.locator(".maplibregl-canvas").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    x, y = map_point_on_screen(page, *footprint_point("E54000013"))  # Lincolnshire: large, easy to hit
+    page.mouse.click(x, y)
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013$"), timeout=30_000)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Lincolnshire", exact=True)).to_be_visible()
+    wait_for_charts(page, 1)
+    page.screenshot(path=SCREENSHOTS / "footprint-after-map-click.png", full_page=False)
+    assert_offline(page)
+
+
+def test_keyboard_search_by_name_and_by_code(page):
+    page.goto("/")
+    wait_for_app(page)
+    search = page.get_by_role("combobox", name="Find a footprint")
+    search.focus()
+    page.keyboard.type("dors")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000041$"), timeout=30_000)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Dorset", exact=True)).to_be_visible()
+    search.focus()
+    page.keyboard.type("E54000013")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013$"), timeout=30_000)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Lincolnshire", exact=True)).to_be_visible()
+
+
+def test_deep_link_opens_footprint(page):
+    page.goto("/?stp=E54000034")
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000034$"), timeout=30_000)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Frimley", exact=True)).to_be_visible()
+    wait_for_charts(page, 1)
+    expect(page.get_by_text("Outstanding").first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "footprint-deep-link-frimley.png", full_page=False)
+    assert_offline(page)
+
+
+def test_unknown_code_shows_notice_and_overview(page):
+    page.goto("/?stp=E99999999")
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile("not a valid ONS STP code"))).to_be_visible()
+    expect(page.get_by_role("heading", name="STP progress ratings, July 2017")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "overview-bad-link.png")
+
+
+def test_unknown_code_on_footprint_page_falls_back_to_overview(page):
+    page.goto("/footprint?stp=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile("code in this link is not a valid"))).to_be_visible()
+    expect(page.get_by_role("heading", name="STP progress ratings, July 2017")).to_be_visible()
+    assert "stp=" not in page.url
+
+
+def test_middle_table_row_opens_footprint(page):
+    page.goto("/")
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame")
+    grid.scroll_into_view_if_needed()
+    grid.locator("canvas").first.wait_for()
+    box = grid.bounding_box()
+    # First data row's selection checkbox: left edge, one header row down.
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 18)
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54\d{6}$"), timeout=30_000)
+
+
+def test_sources_page_lists_tables_with_downloads(page):
+    page.goto("/sources")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Data & sources")).to_be_visible()
+    expect(page.get_by_text(re.compile("Open Government Licence v3.0")).first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "sources.png", full_page=False)

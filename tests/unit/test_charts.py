@@ -1,0 +1,111 @@
+"""Figure builders: offline-safe map with 44 footprints, bell curve in rating order."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from charts.bell_curve import rating_bell_curve
+from charts.rating_map import rating_map
+from charts.style import RATING_COLOURS, short_citation
+from geo.boundaries import BOUNDARIES_2017, load_boundaries, to_geojson
+from stp_data import ratings
+from stp_data.loading import load_bundle
+from stp_data.profiles import footprint_profiles
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    bundle = load_bundle()
+    profiles = footprint_profiles(bundle)
+    geojson = to_geojson(load_boundaries(BOUNDARIES_2017, "stp17cd"))
+    bars = ratings.bars(profiles, ratings.chart_counts(bundle.distribution))
+    return bundle, profiles, geojson, bars, ratings.normal_curve(bars)
+
+
+def test_map_draws_all_44_with_no_network(inputs):
+    _, profiles, geojson, _, _ = inputs
+    fig = rating_map(geojson, profiles)
+    assert all(isinstance(trace, go.Choroplethmap) for trace in fig.data), "go.Choropleth needs a CDN"
+    assert fig.layout.map.style == "white-bg"
+    locations = [code for trace in fig.data for code in trace.locations]
+    assert sorted(locations) == sorted(profiles["code"]) and len(locations) == 44
+
+
+def test_map_legend_names_groups_in_rating_order(inputs):
+    _, profiles, geojson, _, _ = inputs
+    names = [trace.name for trace in rating_map(geojson, profiles).data]
+    assert names == [
+        "Outstanding (5)",
+        "Advanced (4)",
+        "Middle: rating not published (29)",
+        "Making progress (1)",
+        "Needs most improvement (5)",
+    ]
+
+
+def test_each_map_trace_carries_only_its_own_shapes(inputs):
+    _, profiles, geojson, _, _ = inputs
+    for trace in rating_map(geojson, profiles).data:
+        assert {f["id"] for f in trace.geojson["features"]} == set(trace.locations)
+
+
+def test_map_hover_gives_name_code_region_population_rating_source(inputs):
+    _, profiles, geojson, _, _ = inputs
+    fig = rating_map(geojson, profiles)
+    frimley = next(row for trace in fig.data for row in trace.customdata if row[1] == "E54000034")
+    assert frimley == [
+        "Frimley",
+        "E54000034",
+        "South East",
+        "742,527",
+        "Outstanding",
+        "National Health Executive, 21 Jul 2017",
+    ]
+    lincs = next(row for trace in fig.data for row in trace.customdata if row[1] == "E54000013")
+    assert lincs[4:] == ["Advanced or Making progress", "not published"]
+
+
+def test_selected_footprint_is_outlined(inputs):
+    _, profiles, geojson, _, _ = inputs
+    fig = rating_map(geojson, profiles, selected_code="E54000034")
+    assert fig.data[-1].name == "Selected footprint" and list(fig.data[-1].locations) == ["E54000034"]
+
+
+def test_bell_curve_has_ratings_in_order_and_44_footprints(inputs):
+    bundle, _, _, bars, curve = inputs
+    fig = rating_bell_curve(bars, curve, note=ratings.distribution_note(bundle.distribution))
+    named, unnamed, line = fig.data
+    assert list(fig.layout.xaxis.ticktext) == [
+        "Out-<br>standing",
+        "Advanced",
+        "Making<br>progress",
+        "Needs most<br>improvement",
+    ]
+    assert sum(named.y) + sum(unnamed.y) == 44
+    assert isinstance(line, go.Scatter) and line.mode == "lines"
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "THE MIDDLE: 34 footprints" in texts and "HFMA" in texts
+    assert fig.layout.shapes[0].x0 == 1.5 and fig.layout.shapes[0].x1 == 3.5
+
+
+def test_bell_curve_bar_hover_lists_named_footprints(inputs):
+    _bundle, _, _, bars, curve = inputs
+    named = rating_bell_curve(bars, curve, note="n").data[0]
+    assert "Frimley" in named.customdata[0][2] and "Dorset" in named.customdata[0][2]
+
+
+@pytest.mark.parametrize(
+    ("rating", "expected", "x0"), [("Outstanding", "one of 5 rated Outstanding", 0.55), (None, "in the middle", 1.5)]
+)
+def test_bell_curve_marks_the_footprint(inputs, rating, expected, x0):
+    _, _, _, bars, curve = inputs
+    fig = rating_bell_curve(bars, curve, note="n", highlight=("Somewhere", rating))
+    assert expected in fig.layout.title.text
+    assert fig.layout.shapes[-1].x0 == pytest.approx(x0)
+
+
+def test_palette_and_citations():
+    assert len(set(RATING_COLOURS.values())) == 5
+    assert short_citation("https://x.org/a (Publisher, 1 Jan 2017); https://y") == "Publisher, 1 Jan 2017"
+    assert short_citation(None) == "no source"

@@ -1,0 +1,91 @@
+"""The rating distribution: counts, named vs unnamed, the middle, the bell curve."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from stp_data import ratings
+from stp_data.loading import load_bundle
+from stp_data.profiles import footprint_detail, footprint_profiles
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle()
+
+
+@pytest.fixture(scope="module")
+def profiles(bundle):
+    return footprint_profiles(bundle)
+
+
+def test_chart_uses_the_agreed_5_20_14_5(bundle):
+    assert ratings.chart_counts(bundle.distribution).tolist() == [5, 20, 14, 5]
+
+
+def test_bars_split_named_from_counted(bundle, profiles):
+    bars = ratings.bars(profiles, ratings.chart_counts(bundle.distribution))
+    assert bars["rating"].tolist() == list(ratings.RATINGS)
+    assert bars["named"].tolist() == [5, 4, 1, 5]
+    assert bars["unnamed"].tolist() == [0, 16, 13, 0]
+    assert "Frimley" in bars.loc[0, "named_names"]
+
+
+def test_more_named_than_counted_is_an_error(profiles):
+    counts = pd.Series([4, 20, 15, 5], index=list(ratings.RATINGS))
+    with pytest.raises(ValueError, match="5 footprints named as Outstanding but only 4"):
+        ratings.bars(profiles, counts)
+
+
+def test_middle_is_the_34_neither_top_nor_bottom(profiles):
+    middle = ratings.middle_footprints(profiles)
+    assert len(middle) == 34
+    assert not middle["rating"].isin(["Outstanding", "Needs most improvement"]).any()
+    assert (middle["rating_shown"] == "Advanced or Making progress (not published)").sum() == 29
+
+
+def test_group_summary_covers_england(bundle, profiles):
+    summary = ratings.group_summary(profiles, ratings.chart_counts(bundle.distribution))
+    assert summary["footprints"].tolist() == [5, 34, 5]
+    assert summary["footprints"].tolist() == summary["counted_nationally"].tolist()
+    assert summary["population"].sum() == 55_977_178
+
+
+def test_normal_curve_has_the_distributions_area(bundle, profiles):
+    bars = ratings.bars(profiles, ratings.chart_counts(bundle.distribution))
+    curve = ratings.normal_curve(bars)
+    step = curve["x"].iloc[1] - curve["x"].iloc[0]
+    assert (curve["y"] * step).sum() == pytest.approx(44, rel=0.03)
+    assert curve["mean"].iloc[0] == pytest.approx((5 * 1 + 20 * 2 + 14 * 3 + 5 * 4) / 44)
+
+
+def test_note_names_the_disagreeing_sources(bundle):
+    note = ratings.distribution_note(bundle.distribution)
+    assert "LGC/HSJ" in note and "HFMA 18 / 16" in note and "14 / 20" in note
+
+
+def test_unpublished_rating_is_its_own_group():
+    assert ratings.rating_group(None) == ratings.UNPUBLISHED
+    assert ratings.rating_group(float("nan")) == ratings.UNPUBLISHED
+    assert ratings.rating_group("Advanced") == "Advanced"
+
+
+def test_profiles_keep_not_published_as_missing(profiles):
+    lincolnshire = profiles.set_index("code").loc["E54000013"]
+    assert pd.isna(lincolnshire["rating"]) and pd.isna(lincolnshire["region_2016"])
+    assert lincolnshire["region"] == "Midlands"
+    cumbria = profiles.set_index("code").loc["E54000047"]
+    assert cumbria["region"] == "North (2016 region)"
+
+
+def test_footprint_detail_lists_domains_designations_and_capital(bundle, profiles):
+    detail = footprint_detail(bundle, profiles, "E54000005")
+    assert len(detail.domains) == 9
+    assert detail.domains.set_index("Domain").loc["System leadership", "Result"] == "Established"
+    assert (detail.domains["Result"] == "Not published").sum() == 8
+    assert detail.designations["wave"].tolist() == ["ICS wave 2 (shadow)"]
+    dorset = footprint_detail(bundle, profiles, "E54000041")
+    assert "£100m" in dorset.capital.loc[0, "scheme_and_amount_as_reported"]
+    with pytest.raises(KeyError):
+        footprint_detail(bundle, profiles, "E54000999")
