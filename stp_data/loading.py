@@ -11,6 +11,7 @@ import pandera.pandas as pa
 
 from stp_data import schemas
 from stp_data.errors import DataValidationError, Problem
+from stp_data.metrics import load_catalogue, load_metrics
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -37,6 +38,8 @@ class Bundle:
     capital: pd.DataFrame
     distribution: pd.DataFrame
     sources: pd.DataFrame
+    measures: pd.DataFrame
+    metrics: pd.DataFrame
 
     @property
     def codes(self) -> list[str]:
@@ -74,6 +77,7 @@ def load_bundle(data_dir: Path = DATA_DIR) -> Bundle:
         CAPITAL: schemas.capital_schema,
     }
     tables = {file: load_table(data_dir, file, make(codes)) for file, make in by_codes.items()}
+    measures = load_catalogue(data_dir)
     _require_every_footprint(tables[RATINGS], RATINGS, codes)
     _require_every_footprint(tables[POPULATION], POPULATION, codes)
     return Bundle(
@@ -84,6 +88,8 @@ def load_bundle(data_dir: Path = DATA_DIR) -> Bundle:
         capital=_resolve_same_as_above(tables[CAPITAL], "list_source"),
         distribution=load_table(data_dir, DISTRIBUTION, schemas.distribution_schema()),
         sources=load_table(data_dir, SOURCES, schemas.sources_schema()),
+        measures=measures,
+        metrics=load_metrics(data_dir, measures, codes),
     )
 
 

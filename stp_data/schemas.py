@@ -22,7 +22,7 @@ REGION_CODE_PATTERN = r"^E40\d{6}$"
 RATINGS = ("Outstanding", "Advanced", "Making progress", "Needs most improvement")
 
 
-def _code_column(known_codes: Iterable[str] | None, *, unique: bool, nullable: bool = False) -> pa.Column:
+def code_column(known_codes: Iterable[str] | None, *, unique: bool, nullable: bool = False) -> pa.Column:
     checks = [pa.Check.str_matches(STP_CODE_PATTERN, error="is not an ONS STP code (E54 and six digits)")]
     if known_codes is not None:
         checks.append(pa.Check.isin(sorted(known_codes), error="is not one of the 44 footprint codes"))
@@ -40,7 +40,7 @@ def _count(nullable: bool = False) -> pa.Column:
 def footprints_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "stp17cd": _code_column(None, unique=True),
+            "stp17cd": code_column(None, unique=True),
             "stp_name": _text(nullable=False),
             "name_source": _text(nullable=False),
             "nhse_region_2016": _text(),
@@ -67,7 +67,7 @@ def footprints_schema() -> pa.DataFrameSchema:
 def ratings_schema(known_codes: Iterable[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "stp17cd": _code_column(known_codes, unique=True),
+            "stp17cd": code_column(known_codes, unique=True),
             "stp_name": _text(nullable=False),
             "overall_rating_2017": pa.Column(
                 str,
@@ -84,7 +84,7 @@ def ratings_schema(known_codes: Iterable[str]) -> pa.DataFrameSchema:
 def population_schema(known_codes: Iterable[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "stp17cd": _code_column(known_codes, unique=True),
+            "stp17cd": code_column(known_codes, unique=True),
             "stp17nm": _text(nullable=False),
             "population_mid2018": pa.Column(
                 "Int64", pa.Check.gt(0, error="must be a positive whole number"), coerce=True
@@ -102,7 +102,7 @@ def ics_waves_schema(known_codes: Iterable[str]) -> pa.DataFrameSchema:
             "announced": _text(nullable=False),
             "area_as_named_in_source": _text(nullable=False),
             # One 2019 designation is of the merged 2018 footprint, which has no 2017 code.
-            "stp17cd": _code_column(known_codes, unique=False, nullable=True),
+            "stp17cd": code_column(known_codes, unique=False, nullable=True),
             "partial_footprint": pa.Column(str, pa.Check.isin(["yes", "no"], error="must be yes or no"), nullable=True),
             "source": _text(nullable=False),
         }
@@ -112,7 +112,7 @@ def ics_waves_schema(known_codes: Iterable[str]) -> pa.DataFrameSchema:
 def capital_schema(known_codes: Iterable[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "stp17cd": _code_column(known_codes, unique=True),
+            "stp17cd": code_column(known_codes, unique=True),
             "stp_name_2017": _text(nullable=False),
             "in_15_area_list": pa.Column(str, pa.Check.isin(["yes"], error="must be yes")),
             "scheme_and_amount_as_reported": _text(),

@@ -1,0 +1,302 @@
+"""Shared benchmark plumbing: a Streamlit server on a free localhost port, Chromium, waits, statistics.
+
+Every benchmark measures the dashboard and benchmarks/baseline_app.py in the same run, interleaved, and
+reports the ratio: the machine has two cores shared with other jobs, so absolute times drift but ratios hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    # The repo root makes `geo`, `charts`, `stp_data` and `tests.browser.helpers` importable.
+    sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Browser, Page, Playwright, expect  # noqa: E402
+
+from tests.browser.helpers import wait_for_app, wait_for_charts, wait_for_map  # noqa: E402
+
+BENCH = ROOT / "benchmarks"
+RESULTS = BENCH / "results"
+DASHBOARD = ROOT / "dashboard.py"
+BASELINE = BENCH / "baseline_app.py"
+PYTHON = sys.executable
+CHROMIUM = os.environ.get("STP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+VIEWPORT = {"width": 1280, "height": 720}
+TIMEOUT_MS = 60_000
+LOCAL_PREFIXES = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+
+# Footprints used for switches: Frimley (small), Lincolnshire (large), Dorset.
+SWITCH_CODES = ("E54000034", "E54000013", "E54000041")
+
+# Same check as tests/browser/helpers.wait_for_map, for the async API (concurrency.py).
+MAP_LOADED_JS = """() => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
+    const map = gd && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
+    return !!map && map.loaded() && map.areTilesLoaded();
+}"""
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+# --- servers -----------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A running `streamlit run` on 127.0.0.1; `pid` is the Python process that serves it."""
+
+    script: Path
+    url: str
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit at {url} did not become healthy in {timeout_s:.0f} s")
+
+
+@contextmanager
+def streamlit_server(script: Path, extra_args: Sequence[str] = ()) -> Iterator[Server]:
+    """Start `python -m streamlit run script` from the repo root (so .streamlit/config.toml applies to both apps)."""
+    port = free_port()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log_path = RESULTS / f"server-{script.stem}-{port}.log"
+    command = [
+        PYTHON,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra_args,
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        server = Server(script=script, url=f"http://127.0.0.1:{port}", process=process)
+        try:
+            wait_healthy(server.url, process)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+# --- memory (from /proc, so no psutil) ---------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children, found by scanning /proc/*/stat (works without CONFIG_PROC_CHILDREN)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may contain spaces; fields after it are fixed.
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _vm_rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MiB."""
+    total, stack, seen = 0, [pid], set()
+    while stack and len(seen) < 1000:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        total += _vm_rss_kb(current)
+        stack.extend(_children(current))
+    return total / 1024
+
+
+# --- browser -----------------------------------------------------------------------------------------------
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def record_external(page: Page) -> list[str]:
+    """List every request that would leave loopback (the app is meant to need none).
+
+    A passive listener rather than page.route: routing pauses every request for a round trip to Python,
+    which would add to the very times being measured.
+    """
+    attempted: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(LOCAL_PREFIXES) else attempted.append(request.url))
+    return attempted
+
+
+def wait_overview_drawn(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Both charts exist, the bell curve's bars are drawn and MapLibre has loaded every source."""
+    wait_for_charts(page, 2, timeout_ms)
+    expect(page.locator(".js-plotly-plot .bars .point")).not_to_have_count(0, timeout=timeout_ms)
+    wait_for_map(page, timeout_ms)
+
+
+def wait_baseline_drawn(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
+    wait_for_charts(page, 2, timeout_ms)
+    expect(page.locator(".js-plotly-plot .bars .point")).to_have_count(4, timeout=timeout_ms)
+    expect(page.locator(".js-plotly-plot .scatterlayer .js-line")).to_have_count(1, timeout=timeout_ms)
+
+
+def wait_footprint_drawn(page: Page, code: str, name: str, timeout_ms: int = TIMEOUT_MS) -> None:
+    """The footprint page for `code` shows its heading and its bell curve with bars drawn."""
+    page.wait_for_url(f"**/footprint?stp={code}", timeout=timeout_ms)
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible(timeout=timeout_ms)
+    wait_for_charts(page, 1, timeout_ms)
+    expect(page.locator(".js-plotly-plot .bars .point")).not_to_have_count(0, timeout=timeout_ms)
+
+
+def settle(page: Page) -> None:
+    """Untimed check that the app finished its run (includes the helper's 300 ms settle)."""
+    wait_for_app(page)
+
+
+def footprint_names() -> dict[str, str]:
+    """ONS code -> footprint name, as the footprint page's heading shows it."""
+    import csv
+
+    with (ROOT / "stp_data" / "data" / "footprints.csv").open(newline="") as handle:
+        return {row["stp17cd"]: row["stp_name"] for row in csv.DictReader(handle)}
+
+
+# --- statistics and reporting ------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100); fine for the small samples here."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def describe_ms(label: str, values_s: Sequence[float]) -> str:
+    """One line: label, n, median, p95, min, max in milliseconds."""
+    ms = [v * 1000 for v in values_s]
+    if not ms:
+        return f"{label:<44} n=0"
+    return (
+        f"{label:<44} n={len(ms):<3} median {median(ms):8.0f} ms   p95 {percentile(ms, 95):8.0f} ms   "
+        f"min {min(ms):7.0f}   max {max(ms):7.0f}"
+    )
+
+
+@dataclass
+class Row:
+    """One line of the summary table printed by run_all.py."""
+
+    metric: str
+    value: str
+    target: str = ""
+    ok: bool | None = None
+
+
+def save_rows(name: str, rows: list[Row], details: dict[str, Any] | None = None) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"rows": [row.__dict__ for row in rows], "details": details or {}}
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    return path
+
+
+def print_rows(rows: list[Row]) -> None:
+    width = max((len(r.metric) for r in rows), default=10)
+    for r in rows:
+        verdict = "" if r.ok is None else ("PASS" if r.ok else "MISS")
+        print(f"  {r.metric:<{width}}  {r.value:<28} {r.target:<14} {verdict}")
+
+
+class Deadline:
+    """A wall-clock budget: every loop checks it so no run can hang the machine."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def expired(self) -> bool:
+        return time.monotonic() > self.end
+
+    def left(self) -> float:
+        return max(0.0, self.end - time.monotonic())
+
+
+def parser(description: str, runs: int, budget_s: float) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--runs", type=int, default=runs, help=f"measured repetitions (default {runs})")
+    p.add_argument("--budget-s", type=float, default=budget_s, help=f"wall-clock cap in seconds (default {budget_s})")
+    return p
