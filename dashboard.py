@@ -10,6 +10,8 @@ from stp_data.links import parse_footprint_param
 OVERVIEW = "pages/overview.py"
 FOOTPRINT = "pages/footprint.py"
 SOURCES = "pages/sources.py"
+WORKFORCE = "pages/workforce.py"
+FINANCE = "pages/finance.py"
 SEARCH_KEY = "footprint_search"
 SEARCH_SHOWS = "_footprint_search_shows"
 NOTICE = "_link_notice"
@@ -56,6 +58,8 @@ def main() -> None:
     pages = [
         st.Page(OVERVIEW, title="Overview", default=True),
         st.Page(FOOTPRINT, title="Footprint", url_path="footprint"),
+        st.Page(WORKFORCE, title="Workforce", url_path="workforce"),
+        st.Page(FINANCE, title="Finance", url_path="finance"),
         st.Page(SOURCES, title="Data & sources", url_path="sources"),
     ]
     page = st.navigation(pages)
@@ -65,7 +69,7 @@ def main() -> None:
         # Drop the bad parameter from the URL and show the overview with the notice.
         st.session_state[NOTICE] = linked.notice
         st.switch_page(OVERVIEW)
-    if linked.code and page.url_path != "footprint":
+    if linked.code and page.url_path == "":
         # "/?stp=CODE" is the short deep link: open that footprint's page.
         st.switch_page(FOOTPRINT, query_params={"stp": linked.code})
 

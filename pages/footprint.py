@@ -5,9 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.bell_curve import rating_bell_curve
+from charts.gauges import gauge_row
 from stp_data import cached, ratings
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
+from stp_data.metrics import gauge_specs
 from stp_data.profiles import footprint_detail
+
+cached.ensure_app_frame()
 
 MERGED_2018 = "not published (merged into Cumbria and North East in 2018)"
 
@@ -48,10 +52,10 @@ else:
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Population (mid-2018, ONS)", f"{int(p['population']):,}")
-c2.metric("NHS England region", p["region"] if isinstance(p["region"], str) else "Not published")
-c3.metric("ACS / ICS by June 2019", "Yes" if isinstance(p["care_system"], str) else "No")
+c2.metric("ACS / ICS by June 2019", "Yes" if isinstance(p["care_system"], str) else "No")
+c3.metric("In the July 2017 £325m capital list", "Yes" if p["in_capital_325m"] else "No")
 
-left, right = st.columns([1, 1], gap="large")
+left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Where it sits in the bell curve")
     bars, curve = cached.rating_bars()
@@ -79,6 +83,30 @@ with right:
     st.markdown("**Domain results** (nine domains under three themes)")
     st.dataframe(detail.domains, hide_index=True, width="stretch")
     st.caption("Domain names as listed by a secondary source; NHS England's own wording confirms only the first two.")
+
+GAUGE_KEY = (
+    "Blue bar: this footprint. Black line: England (population-weighted). Shaded band: the middle half of "
+    "footprints (interquartile range); the scale spans the lowest to the highest footprint. ▲▼ compare with "
+    "England, blue where better, orange where worse."
+)
+for theme, heading in (("workforce", "Workforce"), ("finance", "Finance")):
+    specs = gauge_specs(bundle.metrics, bundle.measures, p["code"], theme)
+    published = sum(spec.value is not None for spec in specs)
+    st.subheader(f"{heading}: {published} of {len(specs)} measures published for {p['name']}")
+    st.plotly_chart(
+        gauge_row(specs, columns=3),
+        key=f"gauges_{theme}",
+        config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-{theme}", "scale": 2}},
+        alt=f"{heading} gauges for {p['name']}: "
+        + "; ".join(
+            f"{spec.short_name} {'not published' if spec.value is None else f'{spec.value:,.{spec.decimals}f}'}"
+            for spec in specs
+        ),
+    )
+    st.caption(GAUGE_KEY if theme == "workforce" else "Finance figures are not on one basis: " + GAUGE_KEY)
+    st.page_link(
+        f"pages/{theme}.py", label=f"All footprints: {heading.lower()} measures", query_params={"stp": p["code"]}
+    )
 
 st.subheader("Accountable / integrated care system")
 if detail.designations.empty:

@@ -9,6 +9,8 @@ from charts.rating_map import rating_map
 from stp_data import cached, ratings
 from stp_data.links import selected_location, selected_row
 
+cached.ensure_app_frame()
+
 FOOTPRINT = "pages/footprint.py"
 MAP_KEY = "rating_map"
 MIDDLE_KEY = "middle_table"

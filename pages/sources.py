@@ -8,6 +8,8 @@ from geo.boundaries import BOUNDARIES_2017
 from stp_data import cached
 from stp_data.export import safe_csv_bytes
 
+cached.ensure_app_frame()
+
 bundle = cached.bundle()
 tables = {
     "footprints": bundle.footprints,

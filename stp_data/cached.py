@@ -38,3 +38,24 @@ def rating_bars() -> tuple[pd.DataFrame, pd.DataFrame]:
     counts = ratings.chart_counts(bundle().distribution)
     bars = ratings.bars(profiles(), counts)
     return bars, ratings.normal_curve(bars)
+
+
+@st.cache_resource(show_spinner=False)
+def footprint_names() -> dict[str, str]:
+    return dict(zip(profiles()["code"], profiles()["name"], strict=True))
+
+
+def ensure_app_frame() -> None:
+    """Rerun through dashboard.py when Streamlit ran a page without it.
+
+    With a folder named pages/ beside the entrypoint, Streamlit 1.67 serves a fresh
+    server's first request in its legacy multipage mode: a deep link such as
+    /footprint?stp=… runs pages/footprint.py alone, without the frame's navigation,
+    search and link checks. The flag flips once dashboard.py calls st.navigation; flip
+    it here and rerun so the very first visitor gets the real app.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -27,15 +27,21 @@ def catalogue_schema() -> pa.DataFrameSchema:
     text = pa.Column(str, nullable=True)
     return pa.DataFrameSchema(
         {
-            "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$", error="must be lower_snake_case"), unique=True),
+            "measure": pa.Column(
+                str, pa.Check.str_matches(r"^[a-z0-9_]+$", error="must be lower_snake_case"), unique=True
+            ),
             "theme": pa.Column(str, pa.Check.isin(THEMES, error="must be one of: " + ", ".join(THEMES))),
             "name": pa.Column(str),
             "short_name": pa.Column(str),
             "unit": pa.Column(str, pa.Check.isin(UNITS, error="is not a known unit: " + "; ".join(UNITS))),
             "polarity": pa.Column(str, pa.Check.isin(POLARITIES, error="must be one of: " + ", ".join(POLARITIES))),
             "decimals": pa.Column("Int64", pa.Check.in_range(0, 4, error="must be 0 to 4"), coerce=True),
-            "england_method": pa.Column(str, pa.Check.isin(ENGLAND_METHODS, error="must be population_weighted or none")),
-            "file": pa.Column(str, pa.Check.str_matches(r"^metrics_[a-z0-9_]+\.csv$", error="must name a metrics_*.csv")),
+            "england_method": pa.Column(
+                str, pa.Check.isin(ENGLAND_METHODS, error="must be population_weighted or none")
+            ),
+            "file": pa.Column(
+                str, pa.Check.str_matches(r"^metrics_[a-z0-9_]+\.csv$", error="must name a metrics_*.csv")
+            ),
             "publisher": pa.Column(str),
             "title": pa.Column(str),
             "url": text,
@@ -52,9 +58,13 @@ def metrics_schema(known_codes: Iterable[str], measures: Iterable[str]) -> pa.Da
             "code": schemas.code_column(known_codes, unique=False),
             "measure": pa.Column(str, pa.Check.isin(sorted(measures), error="is not a measure in measures.csv")),
             "period": pa.Column(str),
-            "period_end": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$", error="must be a date as YYYY-MM-DD")),
+            "period_end": pa.Column(
+                str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$", error="must be a date as YYYY-MM-DD")
+            ),
             "value": pa.Column(float, coerce=True),
-            "population": pa.Column("Int64", pa.Check.gt(0, error="must be a positive whole number"), nullable=True, coerce=True),
+            "population": pa.Column(
+                "Int64", pa.Check.gt(0, error="must be a positive whole number"), nullable=True, coerce=True
+            ),
             "source": pa.Column(str),
         },
         unique=["code", "measure", "period"],
@@ -128,6 +138,11 @@ def england_reference(values: pd.DataFrame, method: str) -> float | None:
     return float((values["value"] * weights).sum() / weights.sum())
 
 
+def short_publisher(publisher: str) -> str:
+    """'NHS Digital (via …)' -> 'NHS Digital': room for a source under a gauge."""
+    return publisher.split(" (")[0].split(" summarising")[0]
+
+
 @dataclass(frozen=True)
 class GaugeSpec:
     """Everything one gauge shows, with the value None when not published for the footprint."""
@@ -164,7 +179,7 @@ def gauge_specs(metrics: pd.DataFrame, catalogue: pd.DataFrame, code: str, theme
                 value=float(mine.iloc[0]) if not mine.empty else None,
                 england=england_reference(values, m.england_method),
                 spread=spread(values),
-                source=f"{m.publisher}, {m.published}",
+                source=short_publisher(m.publisher),
             )
         )
     return specs

@@ -67,7 +67,7 @@ def test_deep_link_selects_frimley(code):
     assert at.query_params["stp"] == "E54000034"
     assert any("Rated Outstanding" in h.value for h in at.subheader)
     assert at.sidebar.selectbox(key="footprint_search").value == "E54000034"
-    (bell,) = figures(at)
+    bell = figures(at)[0]
     assert "Frimley" in bell["layout"]["title"]["text"]
 
 
@@ -106,3 +106,71 @@ def test_sources_page_lists_every_table_with_downloads():
     downloads = at.get("download_button")
     assert len(downloads) == 8  # catalogue + 6 tables + boundaries
     assert any("Open Government Licence v3.0" in i.value for i in at.info)
+
+
+def gauge_counts(at: AppTest) -> list[tuple[int, int]]:
+    """(needles, 'Not published' gauges) for each chart that has gauges."""
+    counts = []
+    for fig in figures(at):
+        needles = sum(1 for trace in fig["data"] if trace["type"] == "indicator")
+        missing = sum(1 for a in fig["layout"].get("annotations", []) if a.get("name") == "not-published")
+        if needles or missing:
+            counts.append((needles, missing))
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("code", "workforce", "finance"),
+    [
+        ("E54000025", (9, 0), (3, 6)),  # Hertfordshire and West Essex: the most finance figures
+        ("E54000047", (9, 0), (2, 7)),  # West, North and East Cumbria: some
+        ("E54000013", (9, 0), (0, 9)),  # Lincolnshire: no finance figure published
+    ],
+)
+def test_footprint_gauges(code, workforce, finance):
+    at = run({"stp": code})
+    assert gauge_counts(at) == [workforce, finance]
+    assert any(h.value.startswith("Workforce: 9 of 9") for h in at.subheader)
+
+
+@pytest.mark.parametrize("page", ["pages/workforce.py", "pages/finance.py"])
+def test_theme_pages_switch_measure_and_period(page):
+    at = run(page=page)
+    assert not at.exception
+    for index in range(4):
+        at.selectbox(key="url_measure").select_index(index).run()
+        assert not at.exception
+        period = at.selectbox(key="url_period")
+        at.selectbox(key="url_period").select_index(0).run()
+        assert not at.exception
+        assert at.query_params["period"] == period.options[0]
+        assert len(at.get("plotly_chart")) == 2
+        assert len(at.dataframe[0].value) == 44
+
+
+def test_workforce_deep_link_with_measure_period_and_footprint():
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    at.switch_page("pages/workforce.py")
+    for key, value in {"measure": "nurse_fte_per100k", "period": "September 2016", "stp": "E54000034"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="url_measure").value == "nurse_fte_per100k"
+    assert at.selectbox(key="url_period").value == "September 2016"
+    _, histogram = figures(at)
+    assert any("Frimley" in a["text"] for a in histogram["layout"]["annotations"])
+    assert "Change since September 2015" in at.dataframe[0].value.columns
+
+
+def test_theme_page_ignores_unknown_measure_and_period():
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    at.switch_page("pages/finance.py")
+    at.query_params["measure"] = "<b>bogus</b>"
+    at.query_params["period"] = "1066"
+    at.run()
+    assert not at.exception
+    assert at.query_params["measure"] == "stp_plan_do_nothing_gap_2020_21"
+    assert at.query_params["period"] == "2020/21"
+    assert len(at.dataframe) == 2  # the measure table and the £325m capital table

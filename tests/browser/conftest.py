@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -44,10 +45,11 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) ->
     raise RuntimeError("streamlit did not become healthy in time")
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+@contextlib.contextmanager
+def serve_app(log_name: str = "streamlit-browser-test.log") -> Iterator[str]:
+    """A fresh Streamlit server process for the dashboard; yields its base URL."""
     port = _free_port()
-    log = (ROOT / "test-artifacts").joinpath("streamlit-browser-test.log")
+    log = (ROOT / "test-artifacts").joinpath(log_name)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -78,6 +80,12 @@ def app_url() -> Iterator[str]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    with serve_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.boundaries import BOUNDARIES_2017, load_boundaries
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, serve_app
 from tests.browser.helpers import (
     map_point_on_screen,
     painted_colours,
@@ -59,7 +59,7 @@ def test_click_on_map_opens_footprint_page(page):
     expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013$"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Lincolnshire", exact=True)).to_be_visible()
-    wait_for_charts(page, 1)
+    wait_for_charts(page, 3)
     page.screenshot(path=SCREENSHOTS / "footprint-after-map-click.png", full_page=False)
     assert_offline(page)
 
@@ -82,12 +82,28 @@ def test_keyboard_search_by_name_and_by_code(page):
     expect(page.get_by_role("heading", name="Lincolnshire", exact=True)).to_be_visible()
 
 
+def test_deep_link_is_the_first_request_of_a_fresh_server(browser):
+    # Streamlit serves a fresh server's first request in legacy multipage mode when a
+    # pages/ folder exists; the page must still come up inside the app's frame.
+    with serve_app("streamlit-fresh-server.log") as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        fresh = context.new_page()
+        fresh.goto(f"{url}/footprint?stp=E54000034")
+        wait_for_app(fresh)
+        expect(fresh.get_by_role("heading", name="Frimley", exact=True)).to_be_visible()
+        nav = fresh.get_by_test_id("stSidebarNav")
+        expect(nav).to_contain_text("Overview")
+        expect(nav).not_to_contain_text("theme view")
+        expect(fresh.get_by_role("combobox", name="Find a footprint")).to_be_visible()
+        context.close()
+
+
 def test_deep_link_opens_footprint(page):
     page.goto("/?stp=E54000034")
     expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000034$"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Frimley", exact=True)).to_be_visible()
-    wait_for_charts(page, 1)
+    wait_for_charts(page, 3)
     expect(page.get_by_text("Outstanding").first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "footprint-deep-link-frimley.png", full_page=False)
     assert_offline(page)
@@ -127,3 +143,30 @@ def test_sources_page_lists_tables_with_downloads(page):
     expect(page.get_by_role("heading", name="Data & sources")).to_be_visible()
     expect(page.get_by_text(re.compile("Open Government Licence v3.0")).first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "sources.png", full_page=False)
+
+
+def test_footprint_gauges_draw(page):
+    page.goto("/footprint?stp=E54000025")
+    wait_for_app(page)
+    wait_for_charts(page, 3)
+    expect(page.locator(".js-plotly-plot .indicatorlayer .trace")).to_have_count(12, timeout=30_000)
+    gauges = page.get_by_test_id("stPlotlyChart").nth(1)
+    gauges.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    scroll_to_top(page)
+    page.screenshot(path=SCREENSHOTS / "footprint-gauges-1280.png")
+    assert_offline(page)
+
+
+def test_workforce_page_draws_map_histogram_and_table(page):
+    page.goto("/workforce?measure=gp_fte_per100k&period=September+2018&stp=E54000034")
+    wait_for_app(page)
+    wait_for_charts(page, 2)
+    wait_for_map(page)
+    expect(page.get_by_role("heading", name="Workforce", exact=True)).to_be_visible()
+    assert painted_colours(page, "[data-testid='stPlotlyChart']") > 50, "the map looks blank"
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    scroll_to_top(page)
+    page.screenshot(path=SCREENSHOTS / "workforce-1280.png")
+    assert_offline(page)

@@ -1,0 +1,124 @@
+"""A measure across all footprints: histogram with a fitted normal curve, the middle shaded."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, base_layout, wrap_for_plotly
+from stp_data.metrics import Spread
+
+MIN_FOR_CURVE = 8
+MIDDLE_FILL = "rgba(0, 94, 184, 0.12)"
+HIGHLIGHT = "#C65D00"
+
+
+def measure_histogram(
+    values: pd.DataFrame,
+    names: dict[str, str],
+    *,
+    unit: str,
+    spread: Spread | None,
+    england: float | None,
+    note: str,
+    highlight_code: str | None = None,
+    title: str | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """Bars count footprints per value band; hovering a bar lists them."""
+    v = values.dropna(subset=["value"])
+    fig = go.Figure()
+    if v.empty:
+        fig.add_annotation(text="Not published for any footprint", showarrow=False, font={"size": BASE_FONT_SIZE + 2})
+        return base_layout(fig, title=title, height=height)
+    edges = np.histogram_bin_edges(v["value"], bins=min(12, max(3, len(v) // 3)))
+    bins = pd.cut(v["value"], edges, include_lowest=True)
+    grouped = v.assign(bin=bins).groupby("bin", observed=False)
+    centres = (edges[:-1] + edges[1:]) / 2
+    width = float(edges[1] - edges[0])
+    members = [sorted(names.get(c, c) for c in group["code"]) for _, group in grouped]
+    fig.add_trace(
+        go.Bar(
+            x=centres,
+            y=[len(m) for m in members],
+            width=width * 0.92,
+            marker={"color": NHS_BLUE, "opacity": 0.75, "line": {"color": TEXT, "width": 1}},
+            customdata=[
+                [f"{lo:,.1f} to {hi:,.1f}", "<br>".join(m) or "(none)"]
+                for lo, hi, m in zip(edges[:-1], edges[1:], members, strict=True)
+            ],
+            hovertemplate="<b>%{customdata[0]}</b>: %{y} footprints<br>%{customdata[1]}<extra></extra>",
+            name="Footprints",
+        )
+    )
+    top = max(len(m) for m in members)
+    if len(v) >= MIN_FOR_CURVE and v["value"].std() > 0:
+        mean, sd = float(v["value"].mean()), float(v["value"].std())
+        xs = np.linspace(edges[0] - width, edges[-1] + width, 120)
+        ys = len(v) * width * np.exp(-0.5 * ((xs - mean) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name="Fitted normal curve",
+                line={"color": NHS_DARK_GREY, "width": 3},
+                hoverinfo="skip",
+            )
+        )
+        top = max(top, float(ys.max()))
+    if spread is not None and spread.n >= 4:
+        fig.add_vrect(x0=spread.q1, x1=spread.q3, fillcolor=MIDDLE_FILL, line_width=0, layer="below")
+        fig.add_annotation(
+            x=(spread.q1 + spread.q3) / 2,
+            y=top * 1.28,
+            text="<b>The middle half</b>",
+            showarrow=False,
+            font={"color": NHS_BLUE},
+        )
+    if england is not None:
+        fig.add_vline(x=england, line={"color": TEXT, "width": 3, "dash": "dash"})
+        fig.add_annotation(
+            x=england, y=top * 1.15, text=f"England {england:,.1f}", showarrow=False, xanchor="left", xshift=6
+        )
+    if highlight_code is not None:
+        _mark_footprint(fig, v, names, highlight_code, top)
+    fig.update_xaxes(title=unit, gridcolor="#E8EDEE")
+    fig.update_yaxes(title="Footprints", range=[0, top * 1.38], gridcolor="#E8EDEE")
+    fig.update_layout(bargap=0.05, legend={"orientation": "h", "y": -0.2, "x": 0}, showlegend=True)
+    fig.add_annotation(
+        text=wrap_for_plotly(note, 90),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=-0.36,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        font={"size": BASE_FONT_SIZE - 3, "color": NHS_DARK_GREY},
+    )
+    base_layout(fig, title=title, height=height)
+    fig.update_layout(margin={"b": 150})
+    return fig
+
+
+def _mark_footprint(fig: go.Figure, v: pd.DataFrame, names: dict[str, str], code: str, top: float) -> None:
+    row = v.loc[v["code"] == code]
+    if row.empty:
+        return
+    x = float(row["value"].iloc[0])
+    fig.add_vline(x=x, line={"color": HIGHLIGHT, "width": 4})
+    fig.add_annotation(
+        x=x,
+        y=top * 1.0,
+        text=f"<b>{names.get(code, code)}</b> {x:,.1f}",
+        showarrow=False,
+        xanchor="right",
+        xshift=-6,
+        font={"color": HIGHLIGHT},
+        bgcolor="rgba(255,255,255,0.85)",
+    )

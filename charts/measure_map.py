@@ -1,0 +1,83 @@
+"""Choropleth of one measure's values, drawable offline; unpublished footprints in grey."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.rating_map import ENGLAND_CENTRE, ENGLAND_ZOOM, SELECTED_OUTLINE
+from charts.style import BASE_FONT_SIZE, base_layout
+from geo.boundaries import geojson_subset
+
+NOT_PUBLISHED_GREY = "#D8DDE0"
+
+
+def measure_map(
+    geojson: dict,
+    values: pd.DataFrame,
+    names: dict[str, str],
+    *,
+    label: str,
+    unit: str,
+    decimals: int,
+    selected_code: str | None = None,
+    height: int = 600,
+) -> go.Figure:
+    """Darker blue = higher value, whatever the polarity; the colour bar names the unit."""
+    all_codes = {f["id"] for f in geojson["features"]}
+    published = values.dropna(subset=["value"])
+    published = published[published["code"].isin(all_codes)]
+    missing = sorted(all_codes - set(published["code"]))
+    fig = go.Figure()
+    if not published.empty:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson_subset(geojson, set(published["code"])),
+                locations=published["code"],
+                z=published["value"],
+                colorscale="Blues",
+                marker={"line": {"color": "white", "width": 1}},
+                colorbar={"title": {"text": unit, "side": "right"}, "thickness": 14, "len": 0.7},
+                customdata=[[names.get(c, c), c] for c in published["code"]],
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
+                    + f"{label}: %{{z:,.{decimals}f}} {unit}<extra></extra>"
+                ),
+                name=label,
+            )
+        )
+    if missing:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson_subset(geojson, set(missing)),
+                locations=missing,
+                z=[0] * len(missing),
+                colorscale=[[0, NOT_PUBLISHED_GREY], [1, NOT_PUBLISHED_GREY]],
+                showscale=False,
+                showlegend=True,
+                name=f"Not published ({len(missing)})",
+                marker={"line": {"color": "white", "width": 1}},
+                customdata=[[names.get(c, c), c] for c in missing],
+                hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>Not published<extra></extra>",
+            )
+        )
+    if selected_code in all_codes:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson_subset(geojson, {selected_code}),
+                locations=[selected_code],
+                z=[0],
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                marker={"line": {"color": SELECTED_OUTLINE, "width": 4}},
+                hoverinfo="skip",
+                name="Selected footprint",
+            )
+        )
+    fig.update_layout(
+        map={"style": "white-bg", "center": ENGLAND_CENTRE, "zoom": ENGLAND_ZOOM},
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top", "font": {"size": BASE_FONT_SIZE}},
+    )
+    base_layout(fig, height=height)
+    fig.update_layout(margin={"b": 60})
+    return fig

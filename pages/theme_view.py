@@ -1,0 +1,133 @@
+"""The Workforce and Finance pages: one measure across all footprints (map, bell curve, table)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from charts.distribution import measure_histogram
+from charts.measure_map import measure_map
+from stp_data import cached
+from stp_data import metrics as m
+from stp_data.export import safe_csv_bytes
+from stp_data.links import parse_footprint_param, selected_location
+
+FOOTPRINT = "pages/footprint.py"
+INTRO = {
+    "workforce": (
+        "Workforce was “a key issue in almost every footprint” (NHS England board papers, May 2016, as reported by "
+        "National Health Executive). Staff per 100,000 people, for all 44 footprints."
+    ),
+    "finance": (
+        "Only 16% of NHS finance directors thought sustainable STPs were achievable (HFMA survey, reported by "
+        "National Health Executive, 2016). Figures below were found for 12 of 44 footprints and are **not on one "
+        "basis**: each is shown with its own source and wording, and footprints are never ranked across measures."
+    ),
+}
+
+
+def url_selectbox(label: str, options: list[str], *, param: str, default: str | None = None, **kwargs) -> str:
+    """A selectbox whose choice lives in the URL (?param=value), so a copied link reopens it.
+
+    An absent or unknown value in the URL falls back to the default without a fuss.
+    """
+    wanted = st.query_params.get(param)
+    if wanted not in options:
+        wanted = default if default in options else options[0]
+    key, synced = f"url_{param}", f"url_{param}_synced"
+    if st.session_state.get(synced) != wanted or st.session_state.get(key) not in options:
+        st.session_state[key] = wanted
+    value = st.selectbox(label, options, key=key, **kwargs)
+    st.query_params[param] = value
+    st.session_state[synced] = value
+    return value
+
+
+def render(theme: str, title: str) -> None:
+    bundle = cached.bundle()
+    profiles = cached.profiles()
+    names = cached.footprint_names()
+    catalogue = bundle.measures.loc[bundle.measures["theme"] == theme].set_index("measure")
+    linked = parse_footprint_param(st.query_params.get("stp"), set(profiles["code"]))
+
+    st.title(title)
+    st.markdown(INTRO[theme])
+    left, right = st.columns([2, 1])
+    with left:
+        measure = url_selectbox(
+            "Measure", list(catalogue.index), param="measure", format_func=lambda key: catalogue.loc[key, "name"]
+        )
+    measure_periods = m.periods(bundle.metrics, measure)
+    with right:
+        period = url_selectbox("Period", measure_periods, param="period", default=measure_periods[-1])
+    info = catalogue.loc[measure]
+    values = m.values_for(bundle.metrics, measure, period)
+    spread = m.spread(values)
+    england = m.england_reference(values, info["england_method"])
+    note = f"Source: {info['publisher']}, {info['title']} ({info['published']}). {info['notes'] or ''}"
+
+    headline = f"{len(values)} of 44 footprints published"
+    if england is not None:
+        headline += f" · England {england:,.{int(info['decimals'])}f} {info['unit']}"
+    st.subheader(headline)
+    st.caption(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
+
+    geojson, _ = cached.map_geometry()
+    map_col, chart_col = st.columns([1, 1.2], gap="medium")
+    with map_col:
+        event = st.plotly_chart(
+            measure_map(
+                geojson, values, names, label=info["short_name"], unit=info["unit"],
+                decimals=int(info["decimals"]), selected_code=linked.code,
+            ),
+            key=f"{theme}_map",
+            on_select="rerun",
+            selection_mode="points",
+            config={"scrollZoom": False, "displaylogo": False},
+            alt=f"Map of {info['name']} by footprint, {period}. The same figures are in the table below.",
+        )  # fmt: skip
+        if (code := selected_location(event)) is not None:
+            st.switch_page(FOOTPRINT, query_params={"stp": code})
+    with chart_col:
+        st.plotly_chart(
+            measure_histogram(
+                values, names, unit=info["unit"], spread=spread, england=england, note=note,
+                highlight_code=linked.code,
+            ),
+            key=f"{theme}_distribution",
+            config={"displaylogo": False},
+            alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
+        )  # fmt: skip
+
+    st.subheader("All footprints")
+    table = m.change_table(bundle.metrics, measure, profiles).rename(
+        columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("Empty cells: not published. Click a column heading to sort.")
+    st.download_button(
+        "Download this table (CSV)",
+        safe_csv_bytes(table),
+        file_name=f"stp-{measure}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"{theme}_download",
+    )
+    if theme == "finance":
+        render_capital(bundle)
+
+
+def render_capital(bundle) -> None:
+    st.subheader("July 2017 £325m capital: the 15 areas")
+    st.caption(
+        "Written statement, Jeremy Hunt, 19 July 2017. Amounts reported for 4 areas; where sources differ, "
+        "both are shown with their sources."
+    )
+    capital = bundle.capital.rename(
+        columns={
+            "stp17cd": "Code",
+            "stp_name_2017": "Footprint",
+            "scheme_and_amount_as_reported": "Scheme and amount as reported",
+            "amount_source": "Amount sources",
+        }
+    )[["Code", "Footprint", "Scheme and amount as reported", "Amount sources"]]
+    st.dataframe(capital.fillna({"Scheme and amount as reported": "Not published"}), hide_index=True, width="stretch")

@@ -1,0 +1,140 @@
+"""Measures: catalogue validation, England reference, gauges and their 'not published' form."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from charts.distribution import measure_histogram
+from charts.gauges import BETTER, WORSE, count_gauges, gauge_row
+from charts.measure_map import measure_map
+from geo.boundaries import BOUNDARIES_2017, load_boundaries, to_geojson
+from stp_data import metrics as m
+from stp_data.errors import DataValidationError
+from stp_data.loading import DATA_DIR, load_bundle
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle()
+
+
+def test_catalogue_describes_every_bundled_measure(bundle):
+    assert set(bundle.measures["theme"]) == {"workforce", "finance"}
+    assert set(bundle.metrics["measure"]) == set(bundle.measures["measure"])
+    gp = bundle.metrics[bundle.metrics["measure"] == "gp_fte_per100k"]
+    assert len(gp) == 44 * 4 and gp["population"].notna().all()
+
+
+def test_england_reference_is_population_weighted_by_hand():
+    values = pd.DataFrame({"code": ["a", "b", "c"], "value": [10.0, 20.0, 40.0], "population": [100, 300, 600]})
+    # (10*100 + 20*300 + 40*600) / 1000 = 31.0, not the plain mean 23.3
+    assert m.england_reference(values, "population_weighted") == pytest.approx(31.0)
+    assert m.england_reference(values, "none") is None
+    values.loc[1, "population"] = pd.NA
+    assert m.england_reference(values, "population_weighted") is None
+
+
+def test_england_gp_fte_matches_count_over_population(bundle):
+    values = m.values_for(bundle.metrics, "gp_fte_per100k", "September 2018")
+    fte = (values["value"] * values["population"] / 100_000).sum()
+    assert m.england_reference(values, "population_weighted") == pytest.approx(fte / 55_977_178 * 100_000)
+
+
+def copy_data(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    for file in target.iterdir():
+        file.chmod(0o644)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "message"),
+    [("polarity", "more_is_better", "must be one of: higher_is_better"), ("unit", "widgets", "is not a known unit")],
+)
+def test_catalogue_rejects_unknown_polarity_or_unit(tmp_path, column, bad, message):
+    data = copy_data(tmp_path)
+    catalogue = pd.read_csv(data / "measures.csv", dtype=str, keep_default_na=False)
+    catalogue.loc[2, column] = bad
+    catalogue.to_csv(data / "measures.csv", index=False)
+    with pytest.raises(DataValidationError) as caught:
+        load_bundle(data)
+    assert (caught.value.file, caught.value.row, caught.value.column) == ("measures.csv", 4, column)
+    assert message in str(caught.value)
+
+
+def test_metric_rows_are_validated_by_file_row_and_column(tmp_path):
+    data = copy_data(tmp_path)
+    rows = pd.read_csv(data / "metrics_finance.csv", dtype=str, keep_default_na=False)
+    rows.loc[0, "value"] = "lots"
+    rows.loc[1, "code"] = "E54000999"
+    rows.to_csv(data / "metrics_finance.csv", index=False)
+    with pytest.raises(DataValidationError) as caught:
+        load_bundle(data)
+    found = {(p.file, p.row, p.column) for p in caught.value.problems}
+    assert {("metrics_finance.csv", 2, "value"), ("metrics_finance.csv", 3, "code")} <= found
+
+
+def test_gauge_with_value_shows_value_england_and_polarity_colour(bundle):
+    (spec,) = [
+        s
+        for s in m.gauge_specs(bundle.metrics, bundle.measures, "E54000034", "workforce")
+        if s.measure == "gp_fte_per100k"
+    ]
+    fig = gauge_row([spec], columns=1)
+    (gauge,) = fig.data
+    assert isinstance(gauge, go.Indicator)
+    assert gauge.value == pytest.approx(spec.value)
+    assert gauge.delta.reference == pytest.approx(spec.england)
+    assert gauge.gauge.threshold.value == pytest.approx(spec.england)
+    assert (gauge.delta.increasing.color, gauge.delta.decreasing.color) == (BETTER, WORSE)
+    assert gauge.gauge.axis.range[0] <= spec.spread.minimum
+    assert (gauge.gauge.steps[0].range[0], gauge.gauge.steps[0].range[1]) == (spec.spread.q1, spec.spread.q3)
+    assert any("September 2018" in a.text and "NHS Digital" in a.text for a in fig.layout.annotations)
+
+
+def test_lower_is_better_flips_the_delta_colours():
+    spec = m.GaugeSpec(
+        "x", "X", "X", "£ million", "lower_is_better", 0, "2020/21", 5.0, 4.0, m.Spread(4, 1, 2, 3, 4, 5), "S"
+    )
+    (gauge,) = gauge_row([spec]).data
+    assert (gauge.delta.increasing.color, gauge.delta.decreasing.color) == (WORSE, BETTER)
+
+
+def test_gauge_without_value_says_not_published_never_zero(bundle):
+    specs = m.gauge_specs(bundle.metrics, bundle.measures, "E54000034", "finance")
+    assert all(s.value is None for s in specs)
+    fig = gauge_row(specs)
+    assert count_gauges(fig) == (0, len(specs))
+    assert not any(isinstance(t, go.Indicator) for t in fig.data)
+    assert all("England: not published" in a.text for a in fig.layout.annotations if a.name != "not-published")
+
+
+def test_partly_published_footprint_counts(bundle):
+    specs = m.gauge_specs(bundle.metrics, bundle.measures, "E54000025", "finance")
+    assert count_gauges(gauge_row(specs)) == (3, 6)
+
+
+def test_periods_are_in_time_order_and_change_table(bundle):
+    assert m.periods(bundle.metrics, "gp_fte_per100k") == [f"September {y}" for y in range(2015, 2019)]
+    profiles = pd.DataFrame({"code": ["E54000034"], "name": ["Frimley"], "region": ["South East"]})
+    table = m.change_table(bundle.metrics, "gp_fte_per100k", profiles)
+    row = table.iloc[0]
+    assert row["Change since September 2015"] == pytest.approx(row["September 2018"] - row["September 2015"])
+
+
+def test_measure_map_and_histogram_cover_the_44(bundle):
+    geojson = to_geojson(load_boundaries(BOUNDARIES_2017, "stp17cd"))
+    values = m.values_for(bundle.metrics, "stp_plan_do_nothing_gap_2020_21", "2020/21")
+    fig = measure_map(geojson, values, {}, label="Gap", unit="£ million", decimals=0)
+    assert sum(len(t.locations) for t in fig.data) == 44
+    assert fig.data[-1].name == "Not published (37)"
+    gp = m.values_for(bundle.metrics, "gp_fte_per100k", "September 2018")
+    hist = measure_histogram(gp, {}, unit="u", spread=m.spread(gp), england=46.8, note="n", highlight_code="E54000034")
+    assert sum(hist.data[0].y) == 44
+    assert hist.data[1].name == "Fitted normal curve"
