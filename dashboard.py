@@ -1,10 +1,10 @@
-"""STP Progress: the frame around every page (navigation, footprint search, provenance)."""
+"""STP Progress: the frame around every page (navigation, footprint search, board mode, share, provenance)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from stp_data import cached
+from stp_data import cached, view
 from stp_data.links import parse_footprint_param
 
 OVERVIEW = "pages/overview.py"
@@ -15,15 +15,14 @@ FINANCE = "pages/finance.py"
 SEARCH_KEY = "footprint_search"
 SEARCH_SHOWS = "_footprint_search_shows"
 NOTICE = "_link_notice"
-
-OGL_LINES = (
-    "Boundaries and population: Source: Office for National Statistics licensed under the "
-    "Open Government Licence v.3.0. Contains OS data © Crown copyright and database right 2018 and 2019."
+PROVENANCE = (
+    "Ratings: NHS England STP progress dashboard, baseline view, 21 July 2017, as reported by the "
+    "publishers named on each footprint. Sources compiled 23 November 2026."
 )
 
 
 def footprint_search(current: str | None) -> None:
-    """One search box on every page: type a name or a code, jump to that footprint."""
+    """One search box: type a name or a code, jump to that footprint."""
     profiles = cached.profiles()
     labels = dict(zip(profiles["code"], profiles["name"] + " · " + profiles["code"], strict=True))
     if st.session_state.get(SEARCH_SHOWS) != current:
@@ -40,15 +39,26 @@ def footprint_search(current: str | None) -> None:
         help="Search all 44 STP footprints by name or ONS code.",
     )
     if choice is not None and choice != current:
-        st.switch_page(FOOTPRINT, query_params={"stp": choice})
+        view.open_footprint(choice)
 
 
 def provenance_footer() -> None:
-    st.caption(
-        "Ratings: NHS England STP progress dashboard, baseline view, 21 July 2017, as reported by the "
-        "publishers named on each footprint. Sources compiled 23 November 2026."
-    )
-    st.caption(OGL_LINES)
+    st.caption(PROVENANCE)
+    st.caption("Boundaries and population: " + cached.OGL_ATTRIBUTION)
+
+
+def board_bar() -> st.delta_generator.DeltaGenerator:
+    """In presentation mode the sidebar is gone: the way out and the share link sit on top.
+
+    Returns the slot for the share link, filled after the page has put its state in the URL.
+    """
+    st.html(view.BOARD_STYLE)
+    leave, share, _ = st.columns([1.2, 1, 3])
+    with leave:
+        if st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
+            st.query_params.pop("mode", None)
+            st.rerun()
+    return share.container()
 
 
 def main() -> None:
@@ -62,24 +72,35 @@ def main() -> None:
         st.Page(FINANCE, title="Finance", url_path="finance"),
         st.Page(SOURCES, title="Data & sources", url_path="sources"),
     ]
-    page = st.navigation(pages)
+    board = view.is_board()
+    page = st.navigation(pages, position="hidden" if board else "sidebar")
 
     linked = parse_footprint_param(st.query_params.get("stp"), set(cached.profiles()["code"]))
     if linked.notice:
         # Drop the bad parameter from the URL and show the overview with the notice.
         st.session_state[NOTICE] = linked.notice
-        st.switch_page(OVERVIEW)
+        st.switch_page(OVERVIEW, query_params=view.params())
     if linked.code and page.url_path == "":
         # "/?stp=CODE" is the short deep link: open that footprint's page.
-        st.switch_page(FOOTPRINT, query_params={"stp": linked.code})
+        view.open_footprint(linked.code)
 
-    with st.sidebar:
-        footprint_search(linked.code if page.url_path == "footprint" else None)
-        provenance_footer()
+    if board:
+        share_slot = board_bar()
+    else:
+        with st.sidebar:
+            footprint_search(linked.code if page.url_path == "footprint" else None)
+            view.board_toggle()
+            share_slot = st.container()
+            provenance_footer()
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.warning(notice)
+        st.warning(notice, icon=":material/info:")
     page.run()
+    with share_slot:
+        # After the page ran, so the link carries the measure and period it chose.
+        view.share_control(page.url_path)
+    if board:
+        provenance_footer()
 
 
 main()

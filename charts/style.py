@@ -49,3 +49,34 @@ def short_citation(source: object) -> str:
 def wrap_for_plotly(text: str, width: int = 80) -> str:
     """Plotly annotations never wrap by themselves; break long notes into lines."""
     return "<br>".join(textwrap.wrap(text, width=width))
+
+
+BOARD_SCALE = 1.45
+_FONT_KEYS = {"font", "tickfont", "hoverlabel", "number", "delta"}
+
+
+def for_board(fig: go.Figure, scale: float = BOARD_SCALE) -> go.Figure:
+    """A copy with every text size and the height scaled up, readable from the back of a room."""
+    spec = fig.to_plotly_json()
+
+    def grow(node: object, in_font: bool = False) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "size" and in_font and isinstance(value, int | float):
+                    node[key] = round(value * scale)
+                else:
+                    grow(value, in_font or key in _FONT_KEYS or key.endswith("font"))
+        elif isinstance(node, list):
+            for item in node:
+                grow(item, in_font)
+
+    grow(spec["data"])
+    grow(spec["layout"])
+    layout = spec["layout"]
+    layout.setdefault("font", {}).setdefault("size", round(BASE_FONT_SIZE * scale))
+    if "height" in layout:
+        layout["height"] = round(layout["height"] * 1.3)
+    if "zoom" in layout.get("map", {}):
+        # The map is full width and taller on a shared screen: zoom in to fill it.
+        layout["map"]["zoom"] += 0.7
+    return go.Figure(spec)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.bell_curve import rating_bell_curve
+from charts.board_pack import board_pack_pdf
+from charts.export import figure_png
 from charts.gauges import gauge_row
-from stp_data import cached, ratings
+from stp_data import cached, ratings, view
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
-from stp_data.metrics import gauge_specs
+from stp_data.metrics import gauge_specs, versus_england
 from stp_data.profiles import footprint_detail
 
 cached.ensure_app_frame()
@@ -35,15 +37,22 @@ detail = footprint_detail(bundle, profiles, linked.code)
 p = detail.profile
 st.title(p["name"])
 st.caption(f"ONS code {p['code']} · STP footprint as rated in July 2017")
+bars, curve = cached.rating_bars()
+bell_note = ratings.distribution_note(bundle.distribution)
+bell_figure = rating_bell_curve(
+    bars, curve, note=bell_note, highlight=(p["name"], p["rating"] if isinstance(p["rating"], str) else None)
+)
+themes = {theme: gauge_specs(bundle.metrics, bundle.measures, p["code"], theme) for theme in ("workforce", "finance")}
+gauge_figures = {theme: gauge_row(specs, columns=3) for theme, specs in themes.items()}
 
 rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
 if isinstance(p["rating"], str):
-    st.subheader(f"Rated {p['rating']} in July 2017", divider="blue")
+    st.header(f"Rated {p['rating']} in July 2017", divider="blue")
     st.markdown(f"**Source:** {cited(p['rating_source'])}")
     if isinstance(p["rating_notes"], str):
         st.caption(f"Note: {p['rating_notes']}")
 else:
-    st.subheader("July 2017 rating not published: in the middle", divider="grey")
+    st.header("July 2017 rating not published: in the middle", divider="grey")
     st.markdown(
         "All five Outstanding and all five Needs most improvement footprints are named in public sources and "
         "this is not one of them, so it was rated **Advanced or Making progress**. No public source found says "
@@ -55,23 +64,83 @@ c1.metric("Population (mid-2018, ONS)", f"{int(p['population']):,}")
 c2.metric("ACS / ICS by June 2019", "Yes" if isinstance(p["care_system"], str) else "No")
 c3.metric("In the July 2017 £325m capital list", "Yes" if p["in_capital_325m"] else "No")
 
-left, right = st.columns([3, 2], gap="large")
-with left:
-    st.subheader("Where it sits in the bell curve")
-    bars, curve = cached.rating_bars()
-    st.plotly_chart(
-        rating_bell_curve(
-            bars,
-            curve,
-            note=ratings.distribution_note(bundle.distribution),
-            highlight=(p["name"], p["rating"] if isinstance(p["rating"], str) else None),
+GAUGE_KEY = (
+    "Blue bar: this footprint. Black line: England (population-weighted). Shaded band: the middle half of "
+    "footprints (interquartile range); the scale spans the lowest to the highest footprint. ▲▼ compare with "
+    "England, blue where better, orange where worse."
+)
+GAUGE_SOURCES = {
+    "workforce": "NHS Digital: General Practice Workforce (Sep 2015-2018); HCHS staff by organisation (Sep 2017, "
+    "Jun 2018), acute trusts only. Per 100,000: ONS mid-year population.",
+    "finance": "Figures as reported from the 2016 plans and later by the publishers listed on Data & sources; "
+    "not on one basis.",
+}
+
+
+def gauge_heading(theme: str) -> str:
+    specs = themes[theme]
+    published = sum(spec.value is not None for spec in specs)
+    better, compared = versus_england(specs)
+    if compared:
+        return f"{theme.capitalize()}: better than England on {better} of {compared} measures"
+    return f"{theme.capitalize()}: {published} of {len(specs)} measures published"
+
+
+def board_pack() -> bytes:
+    """One page for a board paper: rating, bell curve, gauges, sources and the as-of date."""
+    images = [(figure_png(bell_figure, title=f"{p['name']} in the bell curve", source_line=bell_note), bell_note)]
+    for theme, fig in gauge_figures.items():
+        images.append(
+            (figure_png(fig, title=gauge_heading(theme), source_line=GAUGE_SOURCES[theme]), GAUGE_SOURCES[theme])
+        )
+    facts = [
+        ("ONS code", p["code"]),
+        (
+            "July 2017 rating",
+            rating_text if isinstance(p["rating"], str) else "Not published (Advanced or Making progress)",
         ),
+        ("Population (mid-2018, ONS)", f"{int(p['population']):,}"),
+        ("NHS England region", p["region"] if isinstance(p["region"], str) else "Not published"),
+        ("ACS / ICS by June 2019", p["care_system"] if isinstance(p["care_system"], str) else "No"),
+        ("£325m capital list (July 2017)", "Yes" if p["in_capital_325m"] else "No"),
+    ]
+    sources = [label + " " + url for label, url in source_links(p["rating_source"])]
+    sources += [GAUGE_SOURCES["workforce"], GAUGE_SOURCES["finance"], bell_note, cached.OGL_ATTRIBUTION]
+    return board_pack_pdf(
+        title=p["name"],
+        subtitle=bell_figure.layout.title.text.replace("<br>", " ").replace("<b>", "").replace("</b>", ""),
+        facts=facts,
+        images=images,
+        sources=sources,
+        as_of="Ratings 21 July 2017; sources compiled 23 November 2026",
+    )
+
+
+st.download_button(
+    "Board pack for this footprint (PDF, one page)",
+    data=board_pack,
+    file_name=f"stp-board-pack-{p['code']}.pdf",
+    mime="application/pdf",
+    on_click="ignore",
+    icon=":material/picture_as_pdf:",
+    key="board_pack",
+)
+
+left, right = view.columns([3, 2])
+with left:
+    st.header("Where it sits in the bell curve")
+    st.plotly_chart(
+        view.figure(bell_figure),
         key="footprint_bell",
-        config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-bell-curve", "scale": 2}},
+        config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-bell-curve"}},
         alt=f"Bell curve of July 2017 ratings with {p['name']} marked ({rating_text}).",
     )
+    st.caption(bell_note)
+    view.chart_downloads(
+        bell_figure, name=f"stp-{p['code']}-bell-curve", title=f"{p['name']} in the bell curve", source=bell_note
+    )
 with right:
-    st.subheader("Profile")
+    st.header("Profile")
     lead = f"{p['lead']}, {p['lead_org']}" if isinstance(p["lead"], str) else "Not published"
     st.markdown(f"**STP lead (2016):** {escape_markdown(lead)}")
     if isinstance(p["lead"], str):
@@ -84,31 +153,28 @@ with right:
     st.dataframe(detail.domains, hide_index=True, width="stretch")
     st.caption("Domain names as listed by a secondary source; NHS England's own wording confirms only the first two.")
 
-GAUGE_KEY = (
-    "Blue bar: this footprint. Black line: England (population-weighted). Shaded band: the middle half of "
-    "footprints (interquartile range); the scale spans the lowest to the highest footprint. ▲▼ compare with "
-    "England, blue where better, orange where worse."
-)
-for theme, heading in (("workforce", "Workforce"), ("finance", "Finance")):
-    specs = gauge_specs(bundle.metrics, bundle.measures, p["code"], theme)
-    published = sum(spec.value is not None for spec in specs)
-    st.subheader(f"{heading}: {published} of {len(specs)} measures published for {p['name']}")
+for theme, fig in gauge_figures.items():
+    specs = themes[theme]
+    st.header(gauge_heading(theme))
     st.plotly_chart(
-        gauge_row(specs, columns=3),
+        view.figure(fig),
         key=f"gauges_{theme}",
-        config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-{theme}", "scale": 2}},
-        alt=f"{heading} gauges for {p['name']}: "
+        config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-{theme}"}},
+        alt=f"{theme.capitalize()} gauges for {p['name']}: "
         + "; ".join(
             f"{spec.short_name} {'not published' if spec.value is None else f'{spec.value:,.{spec.decimals}f}'}"
             for spec in specs
         ),
     )
-    st.caption(GAUGE_KEY if theme == "workforce" else "Finance figures are not on one basis: " + GAUGE_KEY)
+    st.caption(GAUGE_KEY + " Sources: " + GAUGE_SOURCES[theme])
+    view.chart_downloads(
+        fig, name=f"stp-{p['code']}-{theme}", title=f"{p['name']}: {gauge_heading(theme)}", source=GAUGE_SOURCES[theme]
+    )
     st.page_link(
-        f"pages/{theme}.py", label=f"All footprints: {heading.lower()} measures", query_params={"stp": p["code"]}
+        f"pages/{theme}.py", label=f"All footprints: {theme} measures", query_params=view.params(stp=p["code"])
     )
 
-st.subheader("Accountable / integrated care system")
+st.header("Accountable / integrated care system")
 if detail.designations.empty:
     st.write("Not named in the ACS/ICS waves of June 2017, May 2018 or June 2019.")
 for row in detail.designations.itertuples():
@@ -117,7 +183,7 @@ for row in detail.designations.itertuples():
         f"“{escape_markdown(row.area_as_named_in_source)}”. Source: {cited(row.source)}"
     )
 
-st.subheader("July 2017 £325m capital announcement")
+st.header("July 2017 £325m capital announcement")
 if detail.capital.empty:
     st.write("Not one of the 15 STP areas in the 19 July 2017 written statement.")
 for row in detail.capital.itertuples():

@@ -6,24 +6,21 @@ import streamlit as st
 
 from charts.bell_curve import rating_bell_curve
 from charts.rating_map import rating_map
-from stp_data import cached, ratings
+from stp_data import cached, ratings, view
 from stp_data.links import selected_location, selected_row
 
 cached.ensure_app_frame()
 
-FOOTPRINT = "pages/footprint.py"
-MAP_KEY = "rating_map"
-MIDDLE_KEY = "middle_table"
 HEADLINE_LABELS = {
     "Outstanding": "Top: Outstanding",
     "The middle": "The middle",
     "Needs most improvement": "Bottom: Needs most improvement",
 }
-
-
-def open_footprint(code: str) -> None:
-    st.switch_page(FOOTPRINT, query_params={"stp": code})
-
+MAP_SOURCE = (
+    "Ratings: NHS England STP progress dashboard, 21 July 2017, as reported (see Data & sources). Boundaries: "
+    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS data "
+    "© Crown copyright and database right 2018 and 2019."
+)
 
 bundle = cached.bundle()
 profiles = cached.profiles()
@@ -32,16 +29,18 @@ bars, curve = cached.rating_bars()
 counts = ratings.chart_counts(bundle.distribution)
 summary = ratings.group_summary(profiles, counts)
 middle = ratings.middle_footprints(profiles)
+unpublished = int(profiles["rating"].isna().sum())
+middle_count = int(summary.loc[summary["group"] == "The middle", "footprints"].iloc[0])
+bell_note = ratings.distribution_note(bundle.distribution)
 
 st.title("STP progress ratings, July 2017")
 st.markdown(
     "NHS England rated all 44 Sustainability and Transformation Partnerships on **21 July 2017**. "
-    "The top five and the bottom five were named; **the 34 in the middle were barely reported**. "
+    f"The top five and the bottom five were named; **the {middle_count} in the middle were barely reported**. "
     "Click a footprint on the map or in the list to open its page."
 )
 
-columns = st.columns(len(summary))
-for column, row in zip(columns, summary.itertuples(), strict=True):
+for column, row in zip(st.columns(len(summary)), summary.itertuples(), strict=True):
     column.metric(
         HEADLINE_LABELS.get(row.group, row.group),
         f"{row.footprints} footprints",
@@ -52,50 +51,54 @@ for column, row in zip(columns, summary.itertuples(), strict=True):
     )
 st.caption(
     f"Population: ONS mid-2018 estimates, summed over member CCGs (England {int(profiles['population'].sum()):,}). "
-    f"Of the middle {int(summary.loc[1, 'footprints'])}, sources name {int(bars.loc[1, 'named'])} Advanced and "
-    f"{int(bars.loc[2, 'named'])} Making progress; "
-    f"the other {int(profiles['rating'].isna().sum())} ratings were never published."
+    f"Of the middle {middle_count}, sources name {int(bars.loc[1, 'named'])} Advanced and "
+    f"{int(bars.loc[2, 'named'])} Making progress; the other {unpublished} ratings were never published."
 )
 if not join_report.complete:
     st.warning(f"Map boundaries and footprint table do not fully match: {join_report.describe()}.")
 
-map_column, chart_column = st.columns([1, 1.2], gap="medium")
+map_column, chart_column = view.columns([1, 1.2])
 with map_column:
-    st.subheader("Footprints by July 2017 rating")
+    st.header(f"{len(profiles)} footprints by July 2017 rating")
+    map_figure = rating_map(geojson, profiles)
     event = st.plotly_chart(
-        rating_map(geojson, profiles),
-        key=MAP_KEY,
+        view.figure(map_figure),
+        key="rating_map",
         on_select="rerun",
         selection_mode="points",
-        config={
-            "scrollZoom": False,
-            "displaylogo": False,
-            "toImageButtonOptions": {"filename": "stp-ratings-map", "scale": 2},
-        },
+        config={"scrollZoom": False, "displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-map"}},
         alt=(
             f"Map of England's {len(profiles)} STP footprints coloured by their July 2017 rating. "
             "The middle footprints are listed in the table below."
         ),
     )
     if (code := selected_location(event)) is not None:
-        open_footprint(code)
+        view.open_footprint(code)
     st.caption(
-        "Grey: the rating was one of the two middle bands, but no public source says which. "
-        "Boundaries: ONS (OGL v3), 2017 footprints rebuilt from 2018 STP and 2019 CCG boundaries."
+        f"Grey: the {unpublished} footprints whose rating was one of the two middle bands, but no public source "
+        "says which. " + MAP_SOURCE
+    )
+    view.chart_downloads(
+        map_figure, name="stp-ratings-map", title="STP footprints by July 2017 rating", source=MAP_SOURCE
     )
 
 with chart_column:
-    st.subheader("The bell curve of ratings")
+    top, bottom = int(counts.iloc[0]), int(counts.iloc[-1])
+    finding = f"{top} praised, {bottom} castigated, {middle_count} in the middle"
+    st.header(finding)
+    bell_figure = rating_bell_curve(bars, curve, note=bell_note)
     st.plotly_chart(
-        rating_bell_curve(bars, curve, note=ratings.distribution_note(bundle.distribution)),
+        view.figure(bell_figure),
         key="rating_bell",
-        config={"displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-bell-curve", "scale": 2}},
+        config={"displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-bell-curve"}},
         alt="Bar chart of how many footprints got each rating, with a bell curve and the middle marked: "
         + ", ".join(f"{row.total} {row.rating}" for row in bars.itertuples())
         + ".",
     )
+    st.caption(bell_note)
+    view.chart_downloads(bell_figure, name="stp-ratings-bell-curve", title=finding, source=bell_note)
 
-st.subheader(f"Who is in the middle? All {len(middle)} footprints")
+st.header(f"Who is in the middle? All {len(middle)} footprints")
 st.caption("Select a row to open that footprint. Ratings shown only where a public source names them.")
 table = middle[["code", "name", "region", "population", "rating_shown", "care_system"]].rename(
     columns={
@@ -110,7 +113,7 @@ table = middle[["code", "name", "region", "population", "rating_shown", "care_sy
 table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Not by June 2019")
 picked = st.dataframe(
     table,
-    key=MIDDLE_KEY,
+    key="middle_table",
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
@@ -118,4 +121,5 @@ picked = st.dataframe(
     column_config={"Population (mid-2018)": st.column_config.NumberColumn(format="localized")},
 )
 if (row := selected_row(picked)) is not None:
-    open_footprint(table.iloc[int(row)]["Code"])
+    view.open_footprint(table.iloc[int(row)]["Code"])
+view.table_downloads(table, name="stp-middle-footprints", source=bell_note)

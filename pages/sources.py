@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.boundaries import BOUNDARIES_2017
-from stp_data import cached
+from stp_data import cached, view
 from stp_data.export import safe_csv_bytes
 
 cached.ensure_app_frame()
@@ -34,7 +34,7 @@ st.info(
     icon=":material/copyright:",
 )
 
-st.subheader("Catalogue")
+st.header("Catalogue")
 st.dataframe(bundle.sources, hide_index=True, width="stretch")
 st.download_button(
     "Download the catalogue (CSV)",
@@ -55,14 +55,7 @@ for source in bundle.sources.itertuples():
         if source.table_id in tables:
             frame = tables[source.table_id]
             st.dataframe(frame, hide_index=True, width="stretch")
-            st.download_button(
-                f"Download {source.table_id}.csv",
-                safe_csv_bytes(frame),
-                file_name=f"{source.table_id}.csv",
-                mime="text/csv",
-                on_click="ignore",
-                key=f"download_{source.table_id}",
-            )
+            view.table_downloads(frame, name=source.table_id, source=f"{source.publisher}: {source.title}")
         elif source.table_id == "boundaries_2017":
             st.download_button(
                 "Download the simplified boundaries (GeoJSON)",

@@ -6,12 +6,10 @@ import streamlit as st
 
 from charts.distribution import measure_histogram
 from charts.measure_map import measure_map
-from stp_data import cached
+from stp_data import cached, view
 from stp_data import metrics as m
-from stp_data.export import safe_csv_bytes
 from stp_data.links import parse_footprint_param, selected_location
 
-FOOTPRINT = "pages/footprint.py"
 INTRO = {
     "workforce": (
         "Workforce was “a key issue in almost every footprint” (NHS England board papers, May 2016, as reported by "
@@ -68,56 +66,59 @@ def render(theme: str, title: str) -> None:
     headline = f"{len(values)} of 44 footprints published"
     if england is not None:
         headline += f" · England {england:,.{int(info['decimals'])}f} {info['unit']}"
-    st.subheader(headline)
+    st.header(headline)
     st.caption(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
 
     geojson, _ = cached.map_geometry()
-    map_col, chart_col = st.columns([1, 1.2], gap="medium")
+    map_col, chart_col = view.columns([1, 1.2])
+    source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
     with map_col:
+        map_figure = measure_map(
+            geojson, values, names, label=info["short_name"], unit=info["unit"],
+            decimals=int(info["decimals"]), selected_code=linked.code,
+        )  # fmt: skip
         event = st.plotly_chart(
-            measure_map(
-                geojson, values, names, label=info["short_name"], unit=info["unit"],
-                decimals=int(info["decimals"]), selected_code=linked.code,
-            ),
+            view.figure(map_figure),
             key=f"{theme}_map",
             on_select="rerun",
             selection_mode="points",
             config={"scrollZoom": False, "displaylogo": False},
             alt=f"Map of {info['name']} by footprint, {period}. The same figures are in the table below.",
-        )  # fmt: skip
+        )
         if (code := selected_location(event)) is not None:
-            st.switch_page(FOOTPRINT, query_params={"stp": code})
+            view.open_footprint(code)
+        st.caption(source_line + " Boundaries: " + cached.OGL_ATTRIBUTION)
+        view.chart_downloads(
+            map_figure, name=f"stp-{measure}-map", title=f"{info['name']}, {period}", source=source_line
+        )
     with chart_col:
+        histogram = measure_histogram(
+            values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=linked.code
+        )
         st.plotly_chart(
-            measure_histogram(
-                values, names, unit=info["unit"], spread=spread, england=england, note=note,
-                highlight_code=linked.code,
-            ),
+            view.figure(histogram),
             key=f"{theme}_distribution",
             config={"displaylogo": False},
             alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
-        )  # fmt: skip
+        )
+        st.caption(note)
+        view.chart_downloads(
+            histogram, name=f"stp-{measure}-distribution", title=f"{info['name']}: {headline}", source=source_line
+        )
 
-    st.subheader("All footprints")
+    st.header("All footprints")
     table = m.change_table(bundle.metrics, measure, profiles).rename(
         columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}
     )
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption("Empty cells: not published. Click a column heading to sort.")
-    st.download_button(
-        "Download this table (CSV)",
-        safe_csv_bytes(table),
-        file_name=f"stp-{measure}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key=f"{theme}_download",
-    )
+    view.table_downloads(table, name=f"stp-{measure}", source=source_line)
     if theme == "finance":
         render_capital(bundle)
 
 
 def render_capital(bundle) -> None:
-    st.subheader("July 2017 £325m capital: the 15 areas")
+    st.header("July 2017 £325m capital: the 15 areas")
     st.caption(
         "Written statement, Jeremy Hunt, 19 July 2017. Amounts reported for 4 areas; where sources differ, "
         "both are shown with their sources."

@@ -14,6 +14,11 @@ from stp_data import ratings
 from stp_data.loading import Bundle, load_bundle
 from stp_data.profiles import footprint_profiles
 
+OGL_ATTRIBUTION = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right 2018 and 2019."
+)
+
 
 @st.cache_resource(show_spinner=False)
 def bundle() -> Bundle:

@@ -76,3 +76,17 @@ def selected_row(event: object) -> int | None:
 def _selection(event: object) -> dict:
     selection = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
     return selection if isinstance(selection, dict) else {}
+
+
+VIEW_PARAMS = ("stp", "measure", "period", "mode")
+
+
+def share_url(base_url: str | None, page_path: str, params: dict[str, object]) -> str:
+    """The address that reopens this exact view: page plus the view's own query parameters."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(base_url or "http://localhost:8501/")
+    root = parts.path.rsplit("/", 1)[0] if parts.path.rstrip("/").rsplit("/", 1)[-1] == page_path else parts.path
+    path = root.rstrip("/") + "/" + page_path.strip("/")
+    query = urlencode([(key, str(params[key])) for key in VIEW_PARAMS if params.get(key) not in (None, "")])
+    return urlunsplit((parts.scheme, parts.netloc, path if page_path else root.rstrip("/") + "/", query, ""))

@@ -194,3 +194,17 @@ def change_table(metrics: pd.DataFrame, measure: str, profiles: pd.DataFrame) ->
     if len(order) > 1:
         table[f"Change since {order[0]}"] = table[order[-1]] - table[order[0]]
     return table
+
+
+def versus_england(specs: list[GaugeSpec]) -> tuple[int, int]:
+    """(measures where the footprint is better than England, measures comparable with England)."""
+    better = compared = 0
+    for spec in specs:
+        if spec.value is None or spec.england is None or spec.polarity == "neutral":
+            continue
+        compared += 1
+        if spec.polarity == "higher_is_better":
+            better += spec.value > spec.england
+        else:
+            better += spec.value < spec.england
+    return better, compared

@@ -65,7 +65,7 @@ def test_deep_link_selects_frimley(code):
     at = run({"stp": code})
     assert titles(at) == ["Frimley"]
     assert at.query_params["stp"] == "E54000034"
-    assert any("Rated Outstanding" in h.value for h in at.subheader)
+    assert any("Rated Outstanding" in h.value for h in at.header)
     assert at.sidebar.selectbox(key="footprint_search").value == "E54000034"
     bell = figures(at)[0]
     assert "Frimley" in bell["layout"]["title"]["text"]
@@ -84,7 +84,7 @@ def test_bad_stp_gives_notice_and_overview(bad):
 def test_unpublished_rating_says_so():
     at = run({"stp": "E54000013"})
     assert titles(at) == ["Lincolnshire"]
-    assert any("not published" in h.value for h in at.subheader)
+    assert any("not published" in h.value for h in at.header)
     assert any("Not published" in str(df.value) for df in at.dataframe)
 
 
@@ -104,7 +104,7 @@ def test_sources_page_lists_every_table_with_downloads():
     at = run(page="pages/sources.py")
     assert titles(at) == ["Data & sources"]
     downloads = at.get("download_button")
-    assert len(downloads) == 8  # catalogue + 6 tables + boundaries
+    assert len(downloads) == 14  # catalogue + 6 tables as CSV and as Excel + boundaries
     assert any("Open Government Licence v3.0" in i.value for i in at.info)
 
 
@@ -130,7 +130,11 @@ def gauge_counts(at: AppTest) -> list[tuple[int, int]]:
 def test_footprint_gauges(code, workforce, finance):
     at = run({"stp": code})
     assert gauge_counts(at) == [workforce, finance]
-    assert any(h.value.startswith("Workforce: 9 of 9") for h in at.subheader)
+    assert any(
+        h.value.startswith("Workforce: better than England on") and h.value.endswith("of 9 measures") for h in at.header
+    )
+    finance_heading = f"Finance: {finance[0]} of 9 measures published"
+    assert finance_heading in [h.value for h in at.header]
 
 
 @pytest.mark.parametrize("page", ["pages/workforce.py", "pages/finance.py"])
@@ -174,3 +178,56 @@ def test_theme_page_ignores_unknown_measure_and_period():
     assert at.query_params["measure"] == "stp_plan_do_nothing_gap_2020_21"
     assert at.query_params["period"] == "2020/21"
     assert len(at.dataframe) == 2  # the measure table and the £325m capital table
+
+
+def test_board_mode_from_the_url_hides_the_sidebar_and_keeps_a_way_out():
+    at = run({"mode": "board", "stp": "E54000034"})
+    assert titles(at) == ["Frimley"]
+    assert len(at.sidebar.selectbox) == 0 and len(at.sidebar.toggle) == 0
+    assert any(b.label == "Leave presentation mode" for b in at.button)
+    bell = figures(at)[0]
+    assert bell["layout"]["font"]["size"] > 20  # type scaled up for a shared screen
+    # Leaving is clicked in the real browser test (AppTest does not follow st.rerun after a click).
+
+
+def test_presentation_toggle_switches_board_mode_on():
+    at = run({"stp": "E54000041"})
+    at.sidebar.toggle(key="board_toggle").set_value(True).run()
+    assert at.query_params["mode"] == "board"
+    assert titles(at) == ["Dorset"]
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("pages/footprint.py", {"stp": "E54000024", "mode": "board"}),
+        ("pages/workforce.py", {"measure": "dpc_fte_per100k", "period": "September 2016", "stp": "E54000009"}),
+        ("pages/finance.py", {"measure": "stp_gap_aggregate_control_total_vs_plans", "period": "2017/18"}),
+    ],
+)
+def test_share_link_round_trips(page, query):
+    from urllib.parse import parse_qs, urlsplit
+
+    first = AppTest.from_file(DASHBOARD, default_timeout=60)
+    first.run()
+    first.switch_page(page)
+    for key, value in query.items():
+        first.query_params[key] = value
+    first.run()
+    assert not first.exception
+    (link,) = [c.value for c in first.code]
+    parts = urlsplit(link)
+    assert parts.path.strip("/") == page.removeprefix("pages/").removesuffix(".py")
+    shared = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    assert query.items() <= shared.items()
+
+    second = AppTest.from_file(DASHBOARD, default_timeout=60)
+    second.run()
+    second.switch_page(page)
+    for key, value in shared.items():
+        second.query_params[key] = value
+    second.run()
+    assert not second.exception
+    assert titles(second) == titles(first)
+    assert [s.value for s in second.selectbox] == [s.value for s in first.selectbox]
+    assert [c.value for c in second.code] == [link]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -170,3 +171,86 @@ def test_workforce_page_draws_map_histogram_and_table(page):
     scroll_to_top(page)
     page.screenshot(path=SCREENSHOTS / "workforce-1280.png")
     assert_offline(page)
+
+
+def test_board_mode_at_1920_and_back(page):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto("/footprint?stp=E54000034&mode=board")
+    wait_for_app(page)
+    wait_for_charts(page, 3)
+    expect(page.get_by_test_id("stSidebar")).to_have_count(0)
+    expect(page.get_by_test_id("stHeader")).to_be_hidden()
+    page.screenshot(path=SCREENSHOTS / "board-footprint-1920x1080.png")
+    page.goto("/?mode=board")
+    wait_for_app(page)
+    wait_for_charts(page, 2)
+    wait_for_map(page)
+    page.screenshot(path=SCREENSHOTS / "board-overview-1920x1080.png")
+    page.get_by_role("button", name="Leave presentation mode").click()
+    expect(page).not_to_have_url(re.compile("mode=board"), timeout=30_000)
+    wait_for_app(page)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    assert_offline(page)
+
+
+def test_board_pack_pdf_downloads_with_name_and_source(page):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page.goto("/footprint?stp=E54000041")
+    wait_for_app(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name=re.compile("Board pack for this footprint")).click()
+    pdf = PdfReader(BytesIO(Path(download.value.path()).read_bytes()))
+    assert len(pdf.pages) == 1
+    text = pdf.pages[0].extract_text()
+    assert "Dorset" in text and "Office for National Statistics" in text and "Outstanding" in text
+    Path(SCREENSHOTS / "board-pack-dorset.pdf").write_bytes(Path(download.value.path()).read_bytes())
+
+
+def test_chart_png_download_is_presentation_size(page):
+    from io import BytesIO
+
+    from PIL import Image
+
+    page.goto("/")
+    wait_for_app(page)
+    wait_for_charts(page, 2)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download chart (PNG)").nth(1).click()
+    image = Image.open(BytesIO(Path(download.value.path()).read_bytes()))
+    assert image.width >= 1600
+    assert len(image.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 50
+
+
+@pytest.mark.parametrize(
+    ("path", "charts", "viewport"),
+    [("/", 2, (1280, 720)), ("/footprint?stp=E54000013", 3, (1280, 720)), ("/?mode=board", 2, (1920, 1080))],
+)
+def test_no_serious_accessibility_violations(page, path, charts, viewport):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.goto(path)
+    wait_for_app(page)
+    wait_for_charts(page, charts)
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    serious = [
+        (v["id"], v["impact"], v["nodes"][0]["target"]) for v in violations if v["impact"] in ("serious", "critical")
+    ]
+    minor = sorted({f"{v['id']} ({v['impact']})" for v in violations} - {f"{s[0]} ({s[1]})" for s in serious})
+    (SCREENSHOTS.parent / "axe.txt").open("a").write(f"{path}: minor {minor}\n")
+    assert serious == [], serious
+
+
+def test_overview_reflows_at_200_percent_zoom(page):
+    # 200% zoom of a 1280-wide window is a 640-wide CSS viewport.
+    page.set_viewport_size({"width": 640, "height": 900})
+    page.goto("/")
+    wait_for_app(page)
+    wait_for_charts(page, 2)
+    width = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth")
+    assert width <= 660, f"horizontal scrolling at 200% zoom ({width}px)"
+    page.screenshot(path=SCREENSHOTS / "overview-zoom-200.png")

@@ -109,3 +109,17 @@ def test_palette_and_citations():
     assert len(set(RATING_COLOURS.values())) == 5
     assert short_citation("https://x.org/a (Publisher, 1 Jan 2017); https://y") == "Publisher, 1 Jan 2017"
     assert short_citation(None) == "no source"
+
+
+def test_board_copy_scales_type_and_leaves_the_original(inputs):
+    from charts.style import for_board
+
+    _, profiles, geojson, bars, curve = inputs
+    original = rating_bell_curve(bars, curve, note="n")
+    board = for_board(original)
+    assert board.layout.font.size > original.layout.font.size
+    assert board.layout.annotations[0].font.size > original.layout.annotations[0].font.size
+    assert board.layout.height > original.layout.height
+    assert original.layout.height == 640
+    map_board = for_board(rating_map(geojson, profiles))
+    assert map_board.layout.map.zoom > 4.8

@@ -64,3 +64,28 @@ def test_map_click_and_table_pick_give_the_footprint():
     assert selected_location(None) is None
     assert selected_row({"selection": {"rows": [3], "columns": []}}) == 3
     assert selected_row({"selection": {"rows": []}}) is None
+
+
+@pytest.mark.parametrize(
+    ("base", "page", "params", "expected"),
+    [
+        (
+            "http://localhost:8501/footprint",
+            "footprint",
+            {"stp": "E54000034", "mode": "board"},
+            "http://localhost:8501/footprint?stp=E54000034&mode=board",
+        ),
+        ("http://localhost:8501/", "", {"mode": "board", "other": "x"}, "http://localhost:8501/?mode=board"),
+        (
+            "https://nhs.example/stp/workforce",
+            "workforce",
+            {"measure": "gp_fte_per100k", "period": "September 2018"},
+            "https://nhs.example/stp/workforce?measure=gp_fte_per100k&period=September+2018",
+        ),
+        (None, "sources", {}, "http://localhost:8501/sources"),
+    ],
+)
+def test_share_url(base, page, params, expected):
+    from stp_data.links import share_url
+
+    assert share_url(base, page, params) == expected

@@ -1,0 +1,128 @@
+"""View state that lives in the URL (board mode, share link) and the controls every page shares.
+
+Streamlit glue: pages call these so that board mode, exports and navigation behave the same
+everywhere. The pure parts (parsing, URL building, figures, files) live in stp_data.links,
+charts and stp_data.export.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from charts.export import ExportUnavailableError, figure_png
+from charts.style import for_board
+from stp_data.export import safe_csv_bytes
+from stp_data.links import VIEW_PARAMS, share_url
+from stp_data.spreadsheet import table_xlsx_bytes
+
+BOARD = "board"
+FOOTPRINT = "pages/footprint.py"
+
+# Presentation mode: no app chrome, larger type, full width. A constant stylesheet (no data in it).
+BOARD_STYLE = """
+<style>
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
+html { font-size: 22px !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 3rem 3rem 3rem; }
+[data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stCaptionContainer"] p { font-size: 0.9rem; }
+</style>
+"""
+
+
+def is_board() -> bool:
+    return st.query_params.get("mode") == BOARD
+
+
+def params(**extra: str | None) -> dict[str, str]:
+    """Query parameters for a page switch: carries board mode, adds the target's own."""
+    carried = {"mode": BOARD} if is_board() else {}
+    return {**carried, **{key: value for key, value in extra.items() if value}}
+
+
+def open_footprint(code: str) -> None:
+    st.switch_page(FOOTPRINT, query_params=params(stp=code))
+
+
+def columns(spec: list[float], gap: str = "medium") -> list:
+    """Side by side on a laptop; one idea per row on a shared screen."""
+    if is_board():
+        return [st.container() for _ in spec]
+    return st.columns(spec, gap=gap)
+
+
+def figure(fig: go.Figure) -> go.Figure:
+    return for_board(fig) if is_board() else fig
+
+
+def current_url(page_path: str) -> str:
+    current = {key: st.query_params.get(key) for key in VIEW_PARAMS}
+    return share_url(st.context.url, page_path, current)
+
+
+def share_control(page_path: str) -> None:
+    """The exact address of this view, with a copy button (st.code has one)."""
+    with st.popover("Share this view", icon=":material/link:"):
+        st.caption("Copy this address: it reopens this page with the same footprint, measure, period and mode.")
+        st.code(current_url(page_path), language=None, wrap_lines=True)
+
+
+def board_toggle() -> None:
+    """Switch presentation mode on or off, keeping everything else in the URL."""
+    on = st.toggle(
+        "Presentation mode", value=is_board(), key="board_toggle", help="Large type, no sidebar: for a shared screen."
+    )
+    if on != is_board():
+        if on:
+            st.query_params["mode"] = BOARD
+        else:
+            st.query_params.pop("mode", None)
+        st.rerun()
+
+
+def chart_downloads(fig: go.Figure, *, name: str, title: str, source: str) -> None:
+    """PNG at presentation resolution, drawn on click (it takes a few seconds)."""
+
+    def render() -> bytes:
+        try:
+            return figure_png(fig, title=title, source_line=source)
+        except ExportUnavailableError as error:
+            st.toast(str(error))
+            raise
+
+    st.download_button(
+        "Download chart (PNG)",
+        data=render,
+        file_name=f"{name}.png",
+        mime="image/png",
+        on_click="ignore",
+        icon=":material/image:",
+        key=f"png_{name}",
+    )
+
+
+def table_downloads(frame: pd.DataFrame, *, name: str, source: str) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.download_button(
+            "Download table (CSV)",
+            safe_csv_bytes(frame),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"csv_{name}",
+        )
+    with right:
+        st.download_button(
+            "Download table (Excel)",
+            data=lambda: table_xlsx_bytes(frame, name, source_line=source),
+            file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            icon=":material/table:",
+            key=f"xlsx_{name}",
+        )
