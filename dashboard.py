@@ -12,6 +12,8 @@ FOOTPRINT = "pages/footprint.py"
 SOURCES = "pages/sources.py"
 WORKFORCE = "pages/workforce.py"
 FINANCE = "pages/finance.py"
+YOUR_DATA = "pages/your_data.py"
+LOAD_DATA = "pages/load_data.py"
 SEARCH_KEY = "footprint_search"
 SEARCH_SHOWS = "_footprint_search_shows"
 NOTICE = "_link_notice"
@@ -70,6 +72,8 @@ def main() -> None:
         st.Page(FOOTPRINT, title="Footprint", url_path="footprint"),
         st.Page(WORKFORCE, title="Workforce", url_path="workforce"),
         st.Page(FINANCE, title="Finance", url_path="finance"),
+        st.Page(YOUR_DATA, title="Your data", url_path="your-data"),
+        st.Page(LOAD_DATA, title="Load data", url_path="load-data"),
         st.Page(SOURCES, title="Data & sources", url_path="sources"),
     ]
     board = view.is_board()

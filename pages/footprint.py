@@ -17,8 +17,8 @@ cached.ensure_app_frame()
 
 MERGED_2018 = "not published (merged into Cumbria and North East in 2018)"
 
-bundle = cached.bundle()
-profiles = cached.profiles()
+bundle = view.active_bundle()
+profiles = view.active_profiles()
 linked = parse_footprint_param(st.query_params.get("stp"), set(profiles["code"]))
 
 
@@ -37,12 +37,17 @@ detail = footprint_detail(bundle, profiles, linked.code)
 p = detail.profile
 st.title(p["name"])
 st.caption(f"ONS code {p['code']} · STP footprint as rated in July 2017")
-bars, curve = cached.rating_bars()
+view.user_data_banner()
+bars, curve = view.rating_bars(profiles)
 bell_note = ratings.distribution_note(bundle.distribution)
 bell_figure = rating_bell_curve(
     bars, curve, note=bell_note, highlight=(p["name"], p["rating"] if isinstance(p["rating"], str) else None)
 )
-themes = {theme: gauge_specs(bundle.metrics, bundle.measures, p["code"], theme) for theme in ("workforce", "finance")}
+themes = {
+    theme: gauge_specs(bundle.metrics, bundle.measures, p["code"], theme)
+    for theme in ("workforce", "finance", "your data")
+    if (bundle.measures["theme"] == theme).any()
+}
 gauge_figures = {theme: gauge_row(specs, columns=3) for theme, specs in themes.items()}
 
 rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
@@ -74,6 +79,7 @@ GAUGE_SOURCES = {
     "Jun 2018), acute trusts only. Per 100,000: ONS mid-year population.",
     "finance": "Figures as reported from the 2016 plans and later by the publishers listed on Data & sources; "
     "not on one basis.",
+    "your data": "Your data, as loaded in this session (see Load data).",
 }
 
 
@@ -105,7 +111,7 @@ def board_pack() -> bytes:
         ("£325m capital list (July 2017)", "Yes" if p["in_capital_325m"] else "No"),
     ]
     sources = [label + " " + url for label, url in source_links(p["rating_source"])]
-    sources += [GAUGE_SOURCES["workforce"], GAUGE_SOURCES["finance"], bell_note, cached.OGL_ATTRIBUTION]
+    sources += [GAUGE_SOURCES[theme] for theme in themes] + [bell_note, cached.OGL_ATTRIBUTION]
     return board_pack_pdf(
         title=p["name"],
         subtitle=bell_figure.layout.title.text.replace("<br>", " ").replace("<b>", "").replace("</b>", ""),
@@ -170,9 +176,8 @@ for theme, fig in gauge_figures.items():
     view.chart_downloads(
         fig, name=f"stp-{p['code']}-{theme}", title=f"{p['name']}: {gauge_heading(theme)}", source=GAUGE_SOURCES[theme]
     )
-    st.page_link(
-        f"pages/{theme}.py", label=f"All footprints: {theme} measures", query_params=view.params(stp=p["code"])
-    )
+    page_file = "pages/your_data.py" if theme == "your data" else f"pages/{theme}.py"
+    st.page_link(page_file, label=f"All footprints: {theme} measures", query_params=view.params(stp=p["code"]))
 
 st.header("Accountable / integrated care system")
 if detail.designations.empty:

@@ -22,16 +22,56 @@ MAP_SOURCE = (
     "© Crown copyright and database right 2018 and 2019."
 )
 
-bundle = cached.bundle()
-profiles = cached.profiles()
+
+def render_measure(bundle, info, measure: str, geojson: dict) -> None:
+    """The overview for one of the user's measures: the same map and bell curve, their figures."""
+    from charts.distribution import measure_histogram
+    from charts.measure_map import measure_map
+    from stp_data import metrics
+
+    period = metrics.periods(bundle.metrics, measure)[-1]
+    values = metrics.values_for(bundle.metrics, measure, period)
+    names = cached.footprint_names()
+    note = f"Your data: {info['title']}, {period}. {info['notes'] or ''}"
+    map_column, chart_column = view.columns([1, 1.2])
+    with map_column:
+        st.header(f"{info['name']}, {period}")
+        event = st.plotly_chart(
+            view.figure(measure_map(geojson, values, names, label=info["short_name"], unit=info["unit"], decimals=1)),
+            key="user_measure_map",
+            on_select="rerun",
+            selection_mode="points",
+            config={"scrollZoom": False, "displaylogo": False},
+            alt=f"Map of {info['name']} by footprint from your data.",
+        )
+        if (code := selected_location(event)) is not None:
+            view.open_footprint(code)
+        st.caption(note)
+    with chart_column:
+        st.header(f"{len(values)} footprints in your file")
+        spread = metrics.spread(values)
+        st.plotly_chart(
+            view.figure(measure_histogram(values, names, unit=info["unit"], spread=spread, england=None, note=note)),
+            key="user_measure_histogram",
+            alt=f"Histogram of {info['name']} across footprints from your data.",
+        )
+
+
+bundle = view.active_bundle()
+profiles = view.active_profiles()
 geojson, join_report = cached.map_geometry()
-bars, curve = cached.rating_bars()
-counts = ratings.chart_counts(bundle.distribution)
+bars, curve = view.rating_bars(profiles)
+counts = bars.set_index("rating")["total"]
 summary = ratings.group_summary(profiles, counts)
 middle = ratings.middle_footprints(profiles)
 unpublished = int(profiles["rating"].isna().sum())
 middle_count = int(summary.loc[summary["group"] == "The middle", "footprints"].iloc[0])
-bell_note = ratings.distribution_note(bundle.distribution)
+bell_note = (
+    "Counts: your ratings file (see the banner above)."
+    if view.uses_user_ratings()
+    else ratings.distribution_note(bundle.distribution)
+)
+user_measures = bundle.measures.loc[bundle.measures["theme"] == "your data"].set_index("measure")
 
 st.title("STP progress ratings, July 2017")
 st.markdown(
@@ -54,6 +94,14 @@ st.caption(
     f"Of the middle {middle_count}, sources name {int(bars.loc[1, 'named'])} Advanced and "
     f"{int(bars.loc[2, 'named'])} Making progress; the other {unpublished} ratings were never published."
 )
+view.user_data_banner()
+shown = "rating"
+if not user_measures.empty:
+    labels = {"rating": "July 2017 rating", **user_measures["name"].to_dict()}
+    shown = view.url_selectbox("Colour the map by", list(labels), param="measure", format_func=labels.get)
+if shown != "rating":
+    render_measure(bundle, user_measures.loc[shown], shown, geojson)
+    st.stop()
 if not join_report.complete:
     st.warning(f"Map boundaries and footprint table do not fully match: {join_report.describe()}.")
 

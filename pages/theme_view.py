@@ -11,6 +11,8 @@ from stp_data import metrics as m
 from stp_data.links import parse_footprint_param, selected_location
 
 INTRO = {
+    "your data": "The measures you loaded, for every footprint your file covers. Labels, units and polarity come "
+    "from your file; footprints it leaves out show as not published.",
     "workforce": (
         "Workforce was “a key issue in almost every footprint” (NHS England board papers, May 2016, as reported by "
         "National Health Executive). Staff per 100,000 people, for all 44 footprints."
@@ -23,40 +25,24 @@ INTRO = {
 }
 
 
-def url_selectbox(label: str, options: list[str], *, param: str, default: str | None = None, **kwargs) -> str:
-    """A selectbox whose choice lives in the URL (?param=value), so a copied link reopens it.
-
-    An absent or unknown value in the URL falls back to the default without a fuss.
-    """
-    wanted = st.query_params.get(param)
-    if wanted not in options:
-        wanted = default if default in options else options[0]
-    key, synced = f"url_{param}", f"url_{param}_synced"
-    if st.session_state.get(synced) != wanted or st.session_state.get(key) not in options:
-        st.session_state[key] = wanted
-    value = st.selectbox(label, options, key=key, **kwargs)
-    st.query_params[param] = value
-    st.session_state[synced] = value
-    return value
-
-
 def render(theme: str, title: str) -> None:
-    bundle = cached.bundle()
-    profiles = cached.profiles()
+    bundle = view.active_bundle()
+    profiles = view.active_profiles()
     names = cached.footprint_names()
     catalogue = bundle.measures.loc[bundle.measures["theme"] == theme].set_index("measure")
     linked = parse_footprint_param(st.query_params.get("stp"), set(profiles["code"]))
 
     st.title(title)
     st.markdown(INTRO[theme])
+    view.user_data_banner()
     left, right = st.columns([2, 1])
     with left:
-        measure = url_selectbox(
+        measure = view.url_selectbox(
             "Measure", list(catalogue.index), param="measure", format_func=lambda key: catalogue.loc[key, "name"]
         )
     measure_periods = m.periods(bundle.metrics, measure)
     with right:
-        period = url_selectbox("Period", measure_periods, param="period", default=measure_periods[-1])
+        period = view.url_selectbox("Period", measure_periods, param="period", default=measure_periods[-1])
     info = catalogue.loc[measure]
     values = m.values_for(bundle.metrics, measure, period)
     spread = m.spread(values)

@@ -6,6 +6,11 @@ mutated; cache_data would unpickle a fresh copy on every rerun.
 
 from __future__ import annotations
 
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +18,7 @@ from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_bound
 from stp_data import ratings
 from stp_data.loading import Bundle, load_bundle
 from stp_data.profiles import footprint_profiles
+from stp_data.user_data import LoadedFile, read_folder
 
 OGL_ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
@@ -64,3 +70,19 @@ def ensure_app_frame() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def data_folder() -> Path | None:
+    """The analyst's data folder: `--data-dir PATH` after `--` on the command line, or $STP_DATA_DIR."""
+    args = sys.argv[1:]
+    if "--data-dir" in args and args.index("--data-dir") + 1 < len(args):
+        return Path(args[args.index("--data-dir") + 1])
+    folder = os.environ.get("STP_DATA_DIR")
+    return Path(folder) if folder else None
+
+
+@st.cache_resource(show_spinner=False)
+def folder_files(folder: str) -> tuple[list[LoadedFile], list[str]]:
+    """Files from the data folder, read once per server start (shared read-only by every session)."""
+    loaded_at = datetime.now().strftime("%d %b %Y %H:%M")
+    return read_folder(Path(folder), profiles()["code"].tolist(), loaded_at)

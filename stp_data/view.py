@@ -13,11 +13,16 @@ import streamlit as st
 
 from charts.export import ExportUnavailableError, figure_png
 from charts.style import for_board
+from stp_data import cached, ratings
 from stp_data.export import safe_csv_bytes
 from stp_data.links import VIEW_PARAMS, share_url
+from stp_data.loading import Bundle
 from stp_data.spreadsheet import table_xlsx_bytes
+from stp_data.user_data import LoadedFile, user_rating_counts, with_user_metrics, with_user_ratings
 
 BOARD = "board"
+USER_FILES = "user_files"
+_MERGED = "_merged_user_data"
 FOOTPRINT = "pages/footprint.py"
 
 # Presentation mode: no app chrome, larger type, full width. A constant stylesheet (no data in it).
@@ -126,3 +131,72 @@ def table_downloads(frame: pd.DataFrame, *, name: str, source: str) -> None:
             icon=":material/table:",
             key=f"xlsx_{name}",
         )
+
+
+def user_files() -> list[LoadedFile]:
+    """The data folder's files (if any), then this session's confirmed uploads, oldest first."""
+    folder = cached.data_folder()
+    from_folder = cached.folder_files(str(folder))[0] if folder else []
+    return [*from_folder, *st.session_state.get(USER_FILES, [])]
+
+
+def add_user_file(item: LoadedFile) -> None:
+    """Kept in this session only: never written to disk, never shared with other sessions."""
+    st.session_state[USER_FILES] = [*st.session_state.get(USER_FILES, []), item]
+
+
+def _merged() -> tuple[Bundle, pd.DataFrame]:
+    files = user_files()
+    signature = tuple(id(item) for item in files)
+    cached_merge = st.session_state.get(_MERGED)
+    if cached_merge is None or cached_merge[0] != signature:
+        merged = (with_user_metrics(cached.bundle(), files), with_user_ratings(cached.profiles(), files))
+        st.session_state[_MERGED] = (signature, *merged)
+        return merged
+    return cached_merge[1], cached_merge[2]
+
+
+def active_bundle() -> Bundle:
+    """The bundled tables plus any data the user loaded."""
+    return _merged()[0] if user_files() else cached.bundle()
+
+
+def active_profiles() -> pd.DataFrame:
+    return _merged()[1] if user_files() else cached.profiles()
+
+
+def uses_user_ratings() -> bool:
+    return any(not hasattr(item.upload, "measures") for item in user_files())
+
+
+def rating_bars(profiles: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not uses_user_ratings():
+        return cached.rating_bars()
+    bars = ratings.bars(profiles, user_rating_counts(profiles))
+    return bars, ratings.normal_curve(bars)
+
+
+def user_data_banner() -> None:
+    files = user_files()
+    if files:
+        listed = "; ".join(f"{item.file_name} (loaded {item.loaded_at})" for item in files)
+        st.info(
+            f"Including **your data**: {listed}. It stays in this browser session only.", icon=":material/upload_file:"
+        )
+
+
+def url_selectbox(label: str, options: list[str], *, param: str, default: str | None = None, **kwargs) -> str:
+    """A selectbox whose choice lives in the URL (?param=value), so a copied link reopens it.
+
+    An absent or unknown value in the URL falls back to the default without a fuss.
+    """
+    wanted = st.query_params.get(param)
+    if wanted not in options:
+        wanted = default if default in options else options[0]
+    key, synced = f"url_{param}", f"url_{param}_synced"
+    if st.session_state.get(synced) != wanted or st.session_state.get(key) not in options:
+        st.session_state[key] = wanted
+    value = st.selectbox(label, options, key=key, **kwargs)
+    st.query_params[param] = value
+    st.session_state[synced] = value
+    return value

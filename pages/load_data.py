@@ -1,0 +1,111 @@
+"""Load data: an analyst's own metrics or ratings, validated with a report before anything is shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from stp_data import cached, view
+from stp_data.errors import DataValidationError
+from stp_data.links import escape_markdown
+from stp_data.upload import (
+    COLUMN_ALIASES,
+    MAX_UPLOAD_BYTES,
+    MetricsUpload,
+    parse_metrics_file,
+    parse_ratings_file,
+    rejected_csv_bytes,
+    template_csv_bytes,
+)
+from stp_data.user_data import LoadedFile
+
+cached.ensure_app_frame()
+
+PENDING = "pending_upload"
+KINDS = {
+    "Metrics (one row per footprint, measure and period)": "metrics",
+    "Ratings (footprint code, rating)": "ratings",
+}
+
+bundle = cached.bundle()
+codes = cached.profiles()["code"].tolist()
+
+st.title("Load your data")
+st.markdown(
+    "See your latest figures (this month's workforce return, the finance position, your own ratings) on the same "
+    "maps, bell curves and gauges. Files stay in this browser session only: nothing is saved or shared."
+)
+with st.expander("The layout, accepted column names and limits", expanded=False):
+    st.markdown(
+        "**Tidy layout**: one row per footprint × measure × period with columns `code`, `measure`, `period`, "
+        "`value`, `unit`, and optionally `polarity` (higher is better / lower is better), `target`, `source`, "
+        "`population`. A **wide** layout (a code column and one column per measure) is detected and converted. "
+        f"CSV (UTF-8 or Windows-1252) or Excel .xlsx, at most {MAX_UPLOAD_BYTES // 1_000_000} MB. "
+        "Title rows above the header, thousands separators and % signs are fine."
+    )
+    st.dataframe(
+        [{"column": name, "also accepted": ", ".join(aliases)} for name, aliases in COLUMN_ALIASES.items()],
+        hide_index=True,
+    )
+    st.download_button(
+        "Download the template (CSV, pre-filled with the bundled data)",
+        data=lambda: template_csv_bytes(bundle.metrics, bundle.measures),
+        file_name="stp-progress-template.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="template",
+    )
+
+kind = KINDS[st.radio("What is in the file?", list(KINDS), horizontal=True, key="upload_kind")]
+uploaded = st.file_uploader(
+    "Choose a CSV or Excel file", type=["csv", "xlsx"], key="upload_file", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000
+)
+
+if uploaded is not None:
+    reader = parse_metrics_file if kind == "metrics" else parse_ratings_file
+    try:
+        upload = reader(uploaded.getvalue(), uploaded.name, codes)
+    except DataValidationError as error:
+        st.error(f"This file can't be used: {error}", icon=":material/error:")
+        for problem in error.problems[1:20]:
+            st.caption(problem.describe())
+        st.stop()
+    accepted, rejected = len(upload.accepted), len(upload.rejected)
+    st.header("Validation report")
+    read_col, ok_col, bad_col = st.columns(3)
+    read_col.metric("Rows read", f"{upload.rows_read:,}")
+    ok_col.metric("Accepted", f"{accepted:,}")
+    bad_col.metric("Rejected", f"{rejected:,}")
+    for note in upload.notes:
+        st.caption(note)
+    if isinstance(upload, MetricsUpload) and not upload.measures.empty:
+        st.markdown("**Measures found**")
+        st.dataframe(upload.measures[["measure", "name", "unit", "polarity"]], hide_index=True)
+    if rejected:
+        st.markdown("**Rejected rows** (row numbers as your spreadsheet shows them)")
+        st.dataframe(upload.rejected, hide_index=True, width="stretch", key="rejected_rows")
+        st.download_button(
+            "Download rejected rows with reasons (CSV)",
+            rejected_csv_bytes(upload),
+            file_name=f"rejected-{uploaded.name}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key="rejected_download",
+        )
+    if accepted and st.button(f"Use the {accepted:,} accepted rows", type="primary", key="confirm_upload"):
+        view.add_user_file(LoadedFile(uploaded.name, datetime.now().strftime("%d %b %Y %H:%M"), upload))
+        st.success(f"Loaded {uploaded.name}. Its figures now appear on the overview, footprint pages and Your data.")
+
+files = view.user_files()
+if files:
+    st.header("Loaded in this session")
+    for item in files:
+        st.markdown(f"- {escape_markdown(item.file_name)}: {len(item.upload.accepted):,} rows, loaded {item.loaded_at}")
+    if st.button("Remove my data from this session", key="clear_upload"):
+        st.session_state.pop(view.USER_FILES, None)
+        st.rerun()
+folder = cached.data_folder()
+if folder is not None:
+    for problem in cached.folder_files(str(folder))[1]:
+        st.warning(f"Data folder: {problem}")

@@ -1,0 +1,89 @@
+"""Analysts' own files merged with the bundled data, so every chart and gauge can show them."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from stp_data.errors import DataValidationError
+from stp_data.loading import Bundle
+from stp_data.ratings import rating_group
+from stp_data.upload import MetricsUpload, RatingsUpload, parse_metrics_file, parse_ratings_file
+
+YOUR_DATA = "your data"
+READABLE = (".csv", ".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One confirmed file: what it held and where it came from, for the 'your data' label."""
+
+    file_name: str
+    loaded_at: str
+    upload: MetricsUpload | RatingsUpload
+
+
+def with_user_metrics(bundle: Bundle, loaded: list[LoadedFile]) -> Bundle:
+    """The bundle plus every confirmed metrics file; ids that clash with ours get a 'your_' prefix."""
+    metrics, measures = [bundle.metrics], [bundle.measures]
+    taken = set(bundle.measures["measure"])
+    for item in loaded:
+        if not isinstance(item.upload, MetricsUpload) or item.upload.accepted.empty:
+            continue
+        renames = {m: f"your_{m}" if m in taken else m for m in item.upload.measures["measure"]}
+        taken |= set(renames.values())
+        metrics.append(item.upload.accepted.assign(measure=item.upload.accepted["measure"].map(renames)))
+        measures.append(item.upload.measures.assign(measure=item.upload.measures["measure"].map(renames)))
+    if len(metrics) == 1:
+        return bundle
+    return dataclasses.replace(
+        bundle,
+        metrics=pd.concat(metrics, ignore_index=True),
+        measures=pd.concat(measures, ignore_index=True).drop_duplicates("measure", keep="last"),
+    )
+
+
+def with_user_ratings(profiles: pd.DataFrame, loaded: list[LoadedFile]) -> pd.DataFrame:
+    """Profiles rated by the latest confirmed ratings file; footprints it leaves out are 'not published'."""
+    files = [item for item in loaded if isinstance(item.upload, RatingsUpload)]
+    if not files:
+        return profiles
+    latest = files[-1]
+    ratings = latest.upload.accepted.set_index("code")
+    rated = profiles.copy()
+    rated["rating"] = rated["code"].map(ratings["rating"])
+    rated["rating_source"] = rated["code"].map(ratings["source"])
+    rated["rating_notes"] = f"Your data: {latest.file_name}, loaded {latest.loaded_at}"
+    rated["rating_group"] = rated["rating"].map(rating_group)
+    return rated
+
+
+def user_rating_counts(profiles: pd.DataFrame) -> pd.Series:
+    """With the user's own ratings every rated footprint is named, so the counts are theirs."""
+    from stp_data.schemas import RATINGS
+
+    return profiles["rating"].value_counts().reindex(list(RATINGS), fill_value=0).rename("count")
+
+
+def read_folder(folder: Path, known_codes: list[str], loaded_at: str) -> tuple[list[LoadedFile], list[str]]:
+    """Every readable file in an analyst's data folder; a file named *rating* is read as ratings.
+
+    Returns the files that loaded and one plain-English line per file that did not.
+    """
+    loaded, problems = [], []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.suffix.lower() not in READABLE:
+            continue
+        reader = parse_ratings_file if "rating" in path.name.lower() else parse_metrics_file
+        try:
+            upload = reader(path.read_bytes(), path.name, known_codes)
+        except DataValidationError as error:
+            problems.append(str(error))
+            continue
+        loaded.append(LoadedFile(path.name, loaded_at, upload))
+    if not folder.is_dir():
+        problems.append(f"Data folder {folder.name!r} does not exist or is not a folder.")
+    return loaded, problems

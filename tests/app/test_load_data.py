@@ -1,0 +1,110 @@
+"""The Load data page through AppTest: a good file reaches the overview; a bad file's rows are reported."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+DASHBOARD = str(ROOT / "dashboard.py")
+GOOD = (
+    "STP code,Measure,Period,Value,Unit,Polarity\n"
+    "E54000034,Vacancy rate,Sep 2026,\"7.5%\",%,lower is better\n"
+    "E54000041,Vacancy rate,Sep 2026,9.1%,%,lower is better\n"
+    "E54000013,Vacancy rate,Sep 2026,11.0%,%,lower is better\n"
+).encode()
+BAD = (
+    "code,measure,period,value,unit\n"
+    "E54000034,Vacancy rate,Sep 2026,7.5,%\n"
+    "E99999999,Vacancy rate,Sep 2026,8.0,%\n"
+    "E54000041,Vacancy rate,Sep 2026,lots,%\n"
+    "E54000034,Vacancy rate,Sep 2026,7.6,%\n"
+).encode()
+
+
+def load_page() -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    at.switch_page("pages/load_data.py").run()
+    assert not at.exception
+    return at
+
+
+def test_good_file_becomes_a_measure_on_the_overview():
+    at = load_page()
+    at.get("file_uploader")[0].upload("vacancies.csv", GOOD, "text/csv")
+    at.run()
+    assert [m.value for m in at.metric] == ["3", "3", "0"]
+    at.button(key="confirm_upload").click().run()
+    assert not at.exception
+    assert any("Loaded vacancies.csv" in s.value for s in at.success)
+
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    picker = at.selectbox(key="url_measure")
+    assert picker.options == ["July 2017 rating", "Vacancy rate"]
+    assert any("your data" in i.value and "vacancies.csv" in i.value for i in at.info)
+    picker.set_value("vacancy_rate").run()
+    assert not at.exception
+    (map_spec, histogram) = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    published, missing = map_spec["data"][:2]
+    assert sorted(published["locations"]) == ["E54000013", "E54000034", "E54000041"]
+    assert missing["name"] == "Not published (41)"
+    assert sum(histogram["data"][0]["y"]) == 3
+
+    at.query_params["stp"] = "E54000041"
+    at.switch_page("pages/footprint.py").run()
+    assert not at.exception
+    assert any(h.value.startswith("Your data:") for h in at.header)
+
+
+def test_bad_file_report_lists_the_exact_rows():
+    at = load_page()
+    at.get("file_uploader")[0].upload("bad.csv", BAD, "text/csv")
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["4", "1", "3"]
+    rejected = at.dataframe[-1].value
+    by_row = dict(zip(rejected["row"], rejected["reason"], strict=True))
+    assert set(by_row) == {3, 4, 5}
+    assert "footprint" in by_row[3].lower()
+    assert "number" in by_row[4].lower() or "numeric" in by_row[4].lower()
+    assert "duplicate" in by_row[5].lower()
+    assert at.get("download_button")
+
+
+def test_unusable_file_gets_a_clear_message():
+    at = load_page()
+    at.get("file_uploader")[0].upload("empty.csv", b"", "text/csv")
+    at.run()
+    assert not at.exception
+    assert at.error and "empty.csv" in at.error[0].value
+
+
+def test_ratings_file_recolours_map_and_bell_curve():
+    at = load_page()
+    at.radio(key="upload_kind").set_value("Ratings (footprint code, rating)").run()
+    ratings = b"code,rating\nE54000034,Needs most improvement\nE54000041,Advanced\nE54000013,Outstanding\n"
+    at.get("file_uploader")[0].upload("our-ratings.csv", ratings, "text/csv")
+    at.run()
+    at.button(key="confirm_upload").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    map_spec, bell = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    names = [t["name"] for t in map_spec["data"]]
+    assert names[:2] == ["Outstanding (1)", "Advanced (1)"]
+    assert names[-1] == "Needs most improvement (1)"
+    named = bell["data"][0]
+    assert "Lincolnshire" in named["customdata"][0][2]
+
+
+def test_data_folder_is_loaded_at_start_up(tmp_path, monkeypatch):
+    (tmp_path / "workforce.csv").write_bytes(GOOD)
+    monkeypatch.setenv("STP_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="url_measure").options == ["July 2017 rating", "Vacancy rate"]
+    assert any("workforce.csv" in i.value for i in at.info)
