@@ -10,18 +10,18 @@ from tests.conftest import ROOT
 
 DASHBOARD = str(ROOT / "dashboard.py")
 GOOD = (
-    "STP code,Measure,Period,Value,Unit,Polarity\n"
-    "E54000034,Vacancy rate,Sep 2026,\"7.5%\",%,lower is better\n"
-    "E54000041,Vacancy rate,Sep 2026,9.1%,%,lower is better\n"
-    "E54000013,Vacancy rate,Sep 2026,11.0%,%,lower is better\n"
-).encode()
+    b"STP code,Measure,Period,Value,Unit,Polarity\n"
+    b'E54000034,Vacancy rate,Sep 2026,"7.5%",%,lower is better\n'
+    b"E54000041,Vacancy rate,Sep 2026,9.1%,%,lower is better\n"
+    b"E54000013,Vacancy rate,Sep 2026,11.0%,%,lower is better\n"
+)
 BAD = (
-    "code,measure,period,value,unit\n"
-    "E54000034,Vacancy rate,Sep 2026,7.5,%\n"
-    "E99999999,Vacancy rate,Sep 2026,8.0,%\n"
-    "E54000041,Vacancy rate,Sep 2026,lots,%\n"
-    "E54000034,Vacancy rate,Sep 2026,7.6,%\n"
-).encode()
+    b"code,measure,period,value,unit\n"
+    b"E54000034,Vacancy rate,Sep 2026,7.5,%\n"
+    b"E99999999,Vacancy rate,Sep 2026,8.0,%\n"
+    b"E54000041,Vacancy rate,Sep 2026,lots,%\n"
+    b"E54000034,Vacancy rate,Sep 2026,7.6,%\n"
+)
 
 
 def load_page() -> AppTest:
