@@ -99,75 +99,82 @@ shown = "rating"
 if not user_measures.empty:
     labels = {"rating": "July 2017 rating", **user_measures["name"].to_dict()}
     shown = view.url_selectbox("Colour the map by", list(labels), param="measure", format_func=labels.get)
-if shown != "rating":
-    render_measure(bundle, user_measures.loc[shown], shown, geojson)
-    st.stop()
-if not join_report.complete:
-    st.warning(f"Map boundaries and footprint table do not fully match: {join_report.describe()}.")
 
-map_column, chart_column = view.columns([1, 1.2])
-with map_column:
-    st.header(f"{len(profiles)} footprints by July 2017 rating")
-    map_figure = rating_map(geojson, profiles)
-    event = st.plotly_chart(
-        view.figure(map_figure),
-        key="rating_map",
+
+def render_ratings() -> None:
+    """The rating map, the bell curve and the middle list."""
+    if not join_report.complete:
+        st.warning(f"Map boundaries and footprint table do not fully match: {join_report.describe()}.")
+
+    map_column, chart_column = view.columns([1, 1.2])
+    with map_column:
+        st.header(f"{len(profiles)} footprints by July 2017 rating")
+        map_figure = rating_map(geojson, profiles)
+        event = st.plotly_chart(
+            view.figure(map_figure),
+            key="rating_map",
+            on_select="rerun",
+            selection_mode="points",
+            config={"scrollZoom": False, "displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-map"}},
+            alt=(
+                f"Map of England's {len(profiles)} STP footprints coloured by their July 2017 rating. "
+                "The middle footprints are listed in the table below."
+            ),
+        )
+        if (code := selected_location(event)) is not None:
+            view.open_footprint(code)
+        st.caption(
+            f"Grey: the {unpublished} footprints whose rating was one of the two middle bands, but no public source "
+            "says which. " + MAP_SOURCE
+        )
+        view.chart_downloads(
+            map_figure, name="stp-ratings-map", title="STP footprints by July 2017 rating", source=MAP_SOURCE
+        )
+
+    with chart_column:
+        top, bottom = int(counts.iloc[0]), int(counts.iloc[-1])
+        finding = f"{top} praised, {bottom} castigated, {middle_count} in the middle"
+        st.header(finding)
+        bell_figure = rating_bell_curve(bars, curve, note=bell_note)
+        st.plotly_chart(
+            view.figure(bell_figure),
+            key="rating_bell",
+            config={"displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-bell-curve"}},
+            alt="Bar chart of how many footprints got each rating, with a bell curve and the middle marked: "
+            + ", ".join(f"{row.total} {row.rating}" for row in bars.itertuples())
+            + ".",
+        )
+        st.caption(bell_note)
+        view.chart_downloads(bell_figure, name="stp-ratings-bell-curve", title=finding, source=bell_note)
+
+    st.header(f"Who is in the middle? All {len(middle)} footprints")
+    st.caption("Select a row to open that footprint. Ratings shown only where a public source names them.")
+    table = middle[["code", "name", "region", "population", "rating_shown", "care_system"]].rename(
+        columns={
+            "code": "Code",
+            "name": "Footprint",
+            "region": "NHS England region",
+            "population": "Population (mid-2018)",
+            "rating_shown": "July 2017 rating",
+            "care_system": "Became ACS/ICS",
+        }
+    )
+    table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Not by June 2019")
+    picked = st.dataframe(
+        table,
+        key="middle_table",
+        hide_index=True,
         on_select="rerun",
-        selection_mode="points",
-        config={"scrollZoom": False, "displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-map"}},
-        alt=(
-            f"Map of England's {len(profiles)} STP footprints coloured by their July 2017 rating. "
-            "The middle footprints are listed in the table below."
-        ),
+        selection_mode="single-row",
+        width="stretch",
+        column_config={"Population (mid-2018)": st.column_config.NumberColumn(format="localized")},
     )
-    if (code := selected_location(event)) is not None:
-        view.open_footprint(code)
-    st.caption(
-        f"Grey: the {unpublished} footprints whose rating was one of the two middle bands, but no public source "
-        "says which. " + MAP_SOURCE
-    )
-    view.chart_downloads(
-        map_figure, name="stp-ratings-map", title="STP footprints by July 2017 rating", source=MAP_SOURCE
-    )
+    if (row := selected_row(picked)) is not None:
+        view.open_footprint(table.iloc[int(row)]["Code"])
+    view.table_downloads(table, name="stp-middle-footprints", source=bell_note)
 
-with chart_column:
-    top, bottom = int(counts.iloc[0]), int(counts.iloc[-1])
-    finding = f"{top} praised, {bottom} castigated, {middle_count} in the middle"
-    st.header(finding)
-    bell_figure = rating_bell_curve(bars, curve, note=bell_note)
-    st.plotly_chart(
-        view.figure(bell_figure),
-        key="rating_bell",
-        config={"displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-bell-curve"}},
-        alt="Bar chart of how many footprints got each rating, with a bell curve and the middle marked: "
-        + ", ".join(f"{row.total} {row.rating}" for row in bars.itertuples())
-        + ".",
-    )
-    st.caption(bell_note)
-    view.chart_downloads(bell_figure, name="stp-ratings-bell-curve", title=finding, source=bell_note)
 
-st.header(f"Who is in the middle? All {len(middle)} footprints")
-st.caption("Select a row to open that footprint. Ratings shown only where a public source names them.")
-table = middle[["code", "name", "region", "population", "rating_shown", "care_system"]].rename(
-    columns={
-        "code": "Code",
-        "name": "Footprint",
-        "region": "NHS England region",
-        "population": "Population (mid-2018)",
-        "rating_shown": "July 2017 rating",
-        "care_system": "Became ACS/ICS",
-    }
-)
-table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Not by June 2019")
-picked = st.dataframe(
-    table,
-    key="middle_table",
-    hide_index=True,
-    on_select="rerun",
-    selection_mode="single-row",
-    width="stretch",
-    column_config={"Population (mid-2018)": st.column_config.NumberColumn(format="localized")},
-)
-if (row := selected_row(picked)) is not None:
-    view.open_footprint(table.iloc[int(row)]["Code"])
-view.table_downloads(table, name="stp-middle-footprints", source=bell_note)
+if shown == "rating":
+    render_ratings()
+else:
+    render_measure(bundle, user_measures.loc[shown], shown, geojson)

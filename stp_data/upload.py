@@ -579,7 +579,7 @@ def parse_metrics_file(
     known = set(known_codes)
     checked = [_check_metric(record, known) for record in records]
     units = _settle_per_measure(records, checked, "unit", missing=MISSING_UNIT)
-    if any((MISSING_UNIT in reason for _, reason in r.problems) for r in records):
+    if any(MISSING_UNIT in reason for r in records for _, reason in r.problems):
         notes.append(
             "Some measures have no unit: give one in a 'unit' column (in a wide file, a row whose code cell says "
             "'unit'), on at least one row of each measure, as one of: " + "; ".join(UNITS) + "."

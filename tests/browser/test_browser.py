@@ -254,3 +254,35 @@ def test_overview_reflows_at_200_percent_zoom(page):
     width = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth")
     assert width <= 660, f"horizontal scrolling at 200% zoom ({width}px)"
     page.screenshot(path=SCREENSHOTS / "overview-zoom-200.png")
+
+
+def test_upload_recolours_the_map(page, tmp_path):
+    data = tmp_path / "vacancies.csv"
+    data.write_text(
+        "STP code,Measure,Period,Value,Unit,Polarity\n"
+        + "".join(f"E540000{n:02d},Vacancy rate,Sep 2026,{5 + n / 10:.1f}%,%,lower is better\n" for n in range(5, 49))
+    )
+    page.goto("/load-data")
+    wait_for_app(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(data))
+    expect(page.get_by_text("Validation report")).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    page.get_by_role("button", name=re.compile("Use the 44 accepted rows")).click()
+    expect(page.get_by_text(re.compile("Loaded vacancies.csv"))).to_be_visible(timeout=30_000)
+    page.screenshot(path=SCREENSHOTS / "load-data-report.png")
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview").click()
+    wait_for_app(page)
+    wait_for_charts(page, 2)
+    picker = page.get_by_role("combobox", name="Colour the map by")
+    picker.focus()
+    page.keyboard.type("Vacancy")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("measure=vacancy_rate"), timeout=30_000)
+    wait_for_app(page)
+    wait_for_map(page)
+    expect(page.get_by_role("heading", name=re.compile("Vacancy rate, Sep 2026"))).to_be_visible()
+    expect(page.locator(".js-plotly-plot .colorbar")).to_have_count(1)
+    page.set_viewport_size({"width": 1280, "height": 1200})
+    scroll_to_top(page)
+    page.screenshot(path=SCREENSHOTS / "overview-your-data.png")
+    assert_offline(page)

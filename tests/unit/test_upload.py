@@ -750,3 +750,11 @@ def test_the_ons_2018_boundaries_load(file):
     assert len(shapes) == 42 and shapes.geometry.is_valid.all()
     bounds = shapes.total_bounds
     assert -6.4 < bounds[0] < -6.3 and 55.8 < bounds[3] < 55.82
+
+
+def test_no_missing_unit_note_when_every_measure_has_a_unit():
+    from stp_data.upload import parse_metrics_file
+
+    data = b"code,measure,period,value,unit\nE54000034,Vacancy rate,Sep 2026,7.5,%\n"
+    upload = parse_metrics_file(data, "ok.csv", ["E54000034"])
+    assert not any("no unit" in note for note in upload.notes)
