@@ -25,9 +25,9 @@ if str(ROOT) not in sys.path:
     # The repo root makes `geo`, `charts`, `stp_data` and `tests.browser.helpers` importable.
     sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Browser, Page, Playwright, expect  # noqa: E402
+from playwright.sync_api import Browser, Page, Playwright  # noqa: E402
 
-from tests.browser.helpers import wait_for_app, wait_for_charts, wait_for_map  # noqa: E402
+from tests.browser.helpers import wait_for_app, wait_for_map  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
 RESULTS = BENCH / "results"
@@ -48,13 +48,37 @@ LOCAL_PREFIXES = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
 # Footprints used for switches: Frimley (small), Lincolnshire (large), Dorset.
 SWITCH_CODES = ("E54000034", "E54000013", "E54000041")
 
-# Same check as tests/browser/helpers.wait_for_map, for the async API (concurrency.py).
-MAP_LOADED_JS = """() => {
-    const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
-    const map = gd && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
-    return !!map && map.loaded() && map.areTilesLoaded();
+# "Drawn", in one predicate the browser polls: the app is connected and its script finished, no skeletons,
+# at least `minCharts` Plotly charts, every chart has drawn traces (SVG) or, for a map, MapLibre reports every
+# source loaded (the same test as tests/browser/helpers.wait_for_map), and the page's h1 is `heading` if given.
+# Pages gain charts as the app grows, so counts are minimums and each chart is checked, not a fixed number.
+PAGE_DRAWN_JS = """({minCharts, heading, path}) => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app || app.dataset.testConnectionState !== 'CONNECTED' || app.dataset.testScriptState !== 'notRunning')
+        return false;
+    if (path && location.pathname + location.search !== path) return false;
+    if (document.querySelector("[data-testid='stSkeleton']")) return false;
+    if (heading && ![...document.querySelectorAll('h1')].some(h => h.textContent.trim() === heading)) return false;
+    const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
+    if (charts.length < minCharts) return false;
+    return charts.every(chart => {
+        const gd = chart.querySelector('.js-plotly-plot');
+        if (!gd || !gd._fullLayout) return false;
+        if (gd._fullLayout.map) {
+            const map = gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
+            return !!map && map.loaded() && map.areTilesLoaded();
+        }
+        return gd.querySelectorAll('.main-svg .trace').length > 0;
+    });
 }"""
-APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def drawn_arg(min_charts: int, heading: str | None = None, path: str | None = None) -> dict[str, object]:
+    return {"minCharts": min_charts, "heading": heading, "path": path}
+
+
+def footprint_path(code: str) -> str:
+    return f"/footprint?stp={code}"
 
 
 # --- servers -----------------------------------------------------------------------------------------------
@@ -189,34 +213,36 @@ def record_external(page: Page) -> list[str]:
     which would add to the very times being measured.
     """
     attempted: list[str] = []
-    page.on("request", lambda request: None if request.url.startswith(LOCAL_PREFIXES) else attempted.append(request.url))
+    page.on(
+        "request", lambda request: None if request.url.startswith(LOCAL_PREFIXES) else attempted.append(request.url)
+    )
     return attempted
 
 
+def wait_drawn(page: Page, arg: dict[str, object], timeout_ms: int = TIMEOUT_MS) -> None:
+    page.wait_for_function(PAGE_DRAWN_JS, arg=arg, timeout=timeout_ms)
+
+
 def wait_overview_drawn(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
-    """Both charts exist, the bell curve's bars are drawn and MapLibre has loaded every source."""
-    wait_for_charts(page, 2, timeout_ms)
-    expect(page.locator(".js-plotly-plot .bars .point")).not_to_have_count(0, timeout=timeout_ms)
-    wait_for_map(page, timeout_ms)
+    """The overview's map and bell curve (at least two charts) drawn, MapLibre loaded."""
+    wait_drawn(page, drawn_arg(2), timeout_ms)
+    wait_for_map(page, timeout_ms)  # already true; asserts the map really is one of the charts
 
 
 def wait_baseline_drawn(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
-    wait_for_charts(page, 2, timeout_ms)
-    expect(page.locator(".js-plotly-plot .bars .point")).to_have_count(4, timeout=timeout_ms)
-    expect(page.locator(".js-plotly-plot .scatterlayer .js-line")).to_have_count(1, timeout=timeout_ms)
+    wait_drawn(page, drawn_arg(2), timeout_ms)
 
 
 def wait_footprint_drawn(page: Page, code: str, name: str, timeout_ms: int = TIMEOUT_MS) -> None:
-    """The footprint page for `code` shows its heading and its bell curve with bars drawn."""
-    page.wait_for_url(f"**/footprint?stp={code}", timeout=timeout_ms)
-    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible(timeout=timeout_ms)
-    wait_for_charts(page, 1, timeout_ms)
-    expect(page.locator(".js-plotly-plot .bars .point")).not_to_have_count(0, timeout=timeout_ms)
+    """The footprint page for `code`: its URL, its name as the heading, every chart on it drawn."""
+    wait_drawn(page, drawn_arg(1, heading=name, path=footprint_path(code)), timeout_ms)
 
 
 def settle(page: Page) -> None:
-    """Untimed check that the app finished its run (includes the helper's 300 ms settle)."""
+    """Untimed check that the app finished its run (includes the helper's 300 ms settle) and showed no error."""
     wait_for_app(page)
+    if page.locator("[data-testid='stException']").count():
+        raise RuntimeError(f"the app shows an exception at {page.url}")
 
 
 def footprint_names() -> dict[str, str]:
