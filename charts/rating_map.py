@@ -13,6 +13,7 @@ from stp_data.ratings import RATING_GROUPS, UNPUBLISHED
 ENGLAND_CENTRE = {"lat": 52.95, "lon": -2.3}
 ENGLAND_ZOOM = 4.8
 SELECTED_OUTLINE = "#000000"
+NO_DATA = "#EEF1F2"
 
 HOVER = (
     "<b>%{customdata[0]}</b><br>"
@@ -51,8 +52,9 @@ def rating_map(
     while giving a legend that names every category in rating order.
     """
     fig = go.Figure()
+    drawn = {f["id"] for f in geojson["features"]}
     for group in RATING_GROUPS:
-        members = profiles.loc[profiles["rating_group"] == group]
+        members = profiles.loc[(profiles["rating_group"] == group) & profiles["code"].isin(drawn)]
         if members.empty:
             continue
         codes = members["code"].tolist()
@@ -69,6 +71,22 @@ def rating_map(
                 marker={"line": {"color": "white", "width": 1}, "opacity": 0.95},
                 customdata=hover_rows(members),
                 hovertemplate=HOVER,
+            )
+        )
+    unmatched = sorted({f["id"] for f in geojson["features"]} - set(profiles["code"]))
+    if unmatched:
+        # A user's boundaries of another vintage: areas our 2017 tables do not cover, shown not hidden.
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson_subset(geojson, set(unmatched)),
+                locations=unmatched,
+                z=[0] * len(unmatched),
+                colorscale=[[0, NO_DATA], [1, NO_DATA]],
+                showscale=False,
+                name=f"No July 2017 rating for this area ({len(unmatched)})",
+                marker={"line": {"color": "white", "width": 1}},
+                customdata=[[code] for code in unmatched],
+                hovertemplate="Code %{customdata[0]}<br>not one of the 44 footprints of 2017<extra></extra>",
             )
         )
     if selected_code is not None and selected_code in set(profiles["code"]):

@@ -26,10 +26,62 @@ PENDING = "pending_upload"
 KINDS = {
     "Metrics (one row per footprint, measure and period)": "metrics",
     "Ratings (footprint code, rating)": "ratings",
+    "Boundaries (GeoJSON, GeoPackage or zipped shapefile)": "boundaries",
 }
 
+
+def boundary_upload_section() -> None:
+    """Boundaries of another vintage (e.g. the 42 footprints of 2018): pick the code column, check, use."""
+    from charts.rating_map import rating_map
+    from geo.boundaries import BoundaryError, geojson_size_bytes, join_by_code, simplify_preserving_borders, to_geojson
+    from geo.upload import read_uploaded_boundaries
+
+    uploaded = st.file_uploader(
+        "Choose a boundary file",
+        type=["geojson", "json", "gpkg", "zip"],
+        key="boundary_file",
+        max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
+    )
+    if uploaded is not None:
+        try:
+            upload = read_uploaded_boundaries(uploaded.getvalue(), uploaded.name)
+            columns = [*upload.candidate_code_columns] + [
+                c for c in upload.frame.columns if c not in upload.candidate_code_columns and c != "geometry"
+            ]
+            code_column = st.selectbox("Which column holds the area codes?", columns, key="boundary_code_column")
+            shapes = upload.boundaries(code_column)
+        except BoundaryError as error:
+            st.error(f"These boundaries can't be used: {error}", icon=":material/error:")
+            return
+        for note in upload.notes:
+            st.caption(note)
+        _, report = join_by_code(shapes, cached.profiles()[["code"]], "code")
+        st.metric("Areas in the file", len(shapes))
+        st.caption(
+            f"Matched to the 2017 tables by code: {report.describe()}. Areas without a match are drawn "
+            "but show no July 2017 figures; your own metrics may use their codes."
+        )
+        geojson = to_geojson(shapes)
+        if geojson_size_bytes(geojson) > 400_000:
+            geojson = to_geojson(simplify_preserving_borders(shapes, 500))
+            st.caption("Simplified for the browser (coverage simplification, 500 m).")
+        st.plotly_chart(rating_map(geojson, view.active_profiles()), key="boundary_preview")
+        if st.button("Use these boundaries", type="primary", key="confirm_boundaries"):
+            st.session_state[view.USER_BOUNDARIES] = {
+                "geojson": geojson,
+                "file_name": uploaded.name,
+                "loaded_at": datetime.now().strftime("%d %b %Y %H:%M"),
+            }
+            st.success(f"Maps now draw {uploaded.name}.")
+    if st.session_state.get(view.USER_BOUNDARIES) and st.button(
+        "Go back to the 2017 boundaries", key="clear_boundaries"
+    ):
+        st.session_state.pop(view.USER_BOUNDARIES, None)
+        st.rerun()
+
+
 bundle = cached.bundle()
-codes = cached.profiles()["code"].tolist()
+codes = view.known_codes()
 
 st.title("Load your data")
 st.markdown(
@@ -58,6 +110,9 @@ with st.expander("The layout, accepted column names and limits", expanded=False)
     )
 
 kind = KINDS[st.radio("What is in the file?", list(KINDS), horizontal=True, key="upload_kind")]
+if kind == "boundaries":
+    boundary_upload_section()
+    st.stop()
 uploaded = st.file_uploader(
     "Choose a CSV or Excel file", type=["csv", "xlsx"], key="upload_file", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000
 )

@@ -59,7 +59,8 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
 
 bundle = view.active_bundle()
 profiles = view.active_profiles()
-geojson, join_report = cached.map_geometry()
+geojson, boundary_label = view.map_geometry()
+join_report = cached.map_geometry()[1]
 bars, curve = view.rating_bars(profiles)
 counts = bars.set_index("rating")["total"]
 summary = ratings.group_summary(profiles, counts)
@@ -125,7 +126,7 @@ def render_ratings() -> None:
             view.open_footprint(code)
         st.caption(
             f"Grey: the {unpublished} footprints whose rating was one of the two middle bands, but no public source "
-            "says which. " + MAP_SOURCE
+            "says which. " + MAP_SOURCE + f" Map drawn with {boundary_label}."
         )
         view.chart_downloads(
             map_figure, name="stp-ratings-map", title="STP footprints by July 2017 rating", source=MAP_SOURCE

@@ -55,7 +55,7 @@ def render(theme: str, title: str) -> None:
     st.header(headline)
     st.caption(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
 
-    geojson, _ = cached.map_geometry()
+    geojson, _ = view.map_geometry()
     map_col, chart_col = view.columns([1, 1.2])
     source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
     with map_col:

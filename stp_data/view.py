@@ -200,3 +200,21 @@ def url_selectbox(label: str, options: list[str], *, param: str, default: str | 
     st.query_params[param] = value
     st.session_state[synced] = value
     return value
+
+
+USER_BOUNDARIES = "user_boundaries"
+
+
+def map_geometry() -> tuple[dict, str]:
+    """The GeoJSON the maps draw, and whose boundaries they are (for the caption)."""
+    user = st.session_state.get(USER_BOUNDARIES)
+    if user is not None:
+        return user["geojson"], f"your boundaries ({user['file_name']}, loaded {user['loaded_at']})"
+    return cached.map_geometry()[0], "ONS 2017 footprints (OGL v3)"
+
+
+def known_codes() -> list[str]:
+    """Codes a user's file may use: the 44 footprints, plus those of boundaries they loaded."""
+    user = st.session_state.get(USER_BOUNDARIES)
+    extra = [f["id"] for f in user["geojson"]["features"]] if user is not None else []
+    return sorted({*cached.profiles()["code"], *extra})

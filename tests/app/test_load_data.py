@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -108,3 +109,31 @@ def test_data_folder_is_loaded_at_start_up(tmp_path, monkeypatch):
     assert not at.exception
     assert at.selectbox(key="url_measure").options == ["July 2017 rating", "Vacancy rate"]
     assert any("workforce.csv" in i.value for i in at.info)
+
+
+def boundaries_of_2018_shape() -> bytes:
+    """The shipped 2017 footprints with the three northern ones merged, as in April 2018 (E54000049)."""
+    from geo.boundaries import BOUNDARIES_2017, load_boundaries
+
+    shapes = load_boundaries(BOUNDARIES_2017, "stp17cd", "stp17nm")
+    north = shapes["code"].isin(["E54000045", "E54000046", "E54000047"])
+    merged = shapes.loc[north].dissolve().assign(code="E54000049", name="Cumbria and North East")
+    combined = pd.concat([shapes.loc[~north], merged[["code", "name", "geometry"]]], ignore_index=True)
+    return combined.rename(columns={"code": "stp18cd", "name": "stp18nm"}).to_json().encode()
+
+
+def test_boundaries_of_another_vintage_are_used_by_the_maps():
+    at = load_page()
+    at.radio(key="upload_kind").set_value("Boundaries (GeoJSON, GeoPackage or zipped shapefile)").run()
+    at.get("file_uploader")[0].upload("stp_2018.geojson", boundaries_of_2018_shape(), "application/geo+json")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="boundary_code_column").value == "stp18cd"
+    assert [m.value for m in at.metric] == ["42"]
+    at.button(key="confirm_boundaries").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    map_spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t["name"] for t in map_spec["data"]]
+    assert "No July 2017 rating for this area (1)" in names
+    assert sum(len(t["locations"]) for t in map_spec["data"]) == 42
