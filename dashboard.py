@@ -99,12 +99,14 @@ def main() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.warning(notice, icon=":material/info:")
-    page.run()
-    with share_slot:
-        # After the page ran, so the link carries the measure and period it chose.
-        view.share_control(page.url_path)
-    if board:
-        provenance_footer()
+    try:
+        page.run()
+    finally:
+        # After the page ran (or stopped early), so the link carries the state it chose.
+        with share_slot:
+            view.share_control(page.url_path)
+        if board:
+            provenance_footer()
 
 
 main()

@@ -49,8 +49,9 @@ LOCAL_PREFIXES = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
 SWITCH_CODES = ("E54000034", "E54000013", "E54000041")
 
 # "Drawn", in one predicate the browser polls: the app is connected and its script finished, no skeletons,
-# at least `minCharts` Plotly charts, every chart has drawn traces (SVG) or, for a map, MapLibre reports every
-# source loaded (the same test as tests/browser/helpers.wait_for_map), and the page's h1 is `heading` if given.
+# at least `minCharts` Plotly charts, each laid out with no draw pending (and some traces drawn on the page)
+# or, for a map, MapLibre reporting every source loaded (the test of tests/browser/helpers.wait_for_map),
+# and the page's h1 is `heading` if given.
 # Pages gain charts as the app grows, so counts are minimums and each chart is checked, not a fixed number.
 PAGE_DRAWN_JS = """({minCharts, heading, path}) => {
     const app = document.querySelector("[data-testid='stApp']");
@@ -68,8 +69,9 @@ PAGE_DRAWN_JS = """({minCharts, heading, path}) => {
             const map = gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
             return !!map && map.loaded() && map.areTilesLoaded();
         }
-        return gd.querySelectorAll('.main-svg .trace').length > 0;
-    });
+        // An all-unpublished gauge row draws no trace, so "drawn" is: SVG laid out, no draw promise pending.
+        return !!gd._fullData && !!gd.querySelector('.main-svg') && !(gd._promises && gd._promises.length);
+    }) && document.querySelectorAll('.js-plotly-plot .main-svg .trace').length > 0;
 }"""
 
 

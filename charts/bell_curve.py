@@ -77,7 +77,7 @@ def rating_bell_curve(
             hoverinfo="skip",
         )
     )
-    peak = max(float(bars["total"].max()), float(curve["y"].max()))
+    peak = max(float(bars["total"].max()), float(curve["y"].max()) if not curve.empty else 0.0, 1.0)
     middle_total = int(bars.loc[bars["rating"].isin(RATINGS[1:-1]), "total"].sum())
     fig.add_shape(
         type="rect", x0=1.5, x1=3.5, y0=0, y1=peak * 1.32, fillcolor=MIDDLE_FILL, line={"width": 0}, layer="below"

@@ -66,7 +66,11 @@ else:
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Population (mid-2018, ONS)", f"{int(p['population']):,}")
-c2.metric("ACS / ICS by June 2019", "Yes" if isinstance(p["care_system"], str) else "No")
+care_system = p["care_system"] if isinstance(p["care_system"], str) else ""
+c2.metric(
+    "ACS / ICS by June 2019",
+    "Part of footprint" if "part of footprint" in care_system else ("Yes" if care_system else "No"),
+)
 c3.metric("In the July 2017 £325m capital list", "Yes" if p["in_capital_325m"] else "No")
 
 GAUGE_KEY = (

@@ -23,7 +23,10 @@ tables = {
 st.title("Data & sources")
 st.markdown(
     "Every figure in this dashboard comes from a published source named here. Where no source gives a value, "
-    "the dashboard says **not published**; nothing is estimated or filled in. Sources were compiled on "
+    "the dashboard says **not published**; no missing value is estimated or filled in. Three things are "
+    "calculated here and labelled as such: rates per 100,000 people (published counts ÷ ONS population), England "
+    "references (population-weighted across the 44 footprints) and footprint populations (sums of ONS CCG "
+    "estimates). The GP workforce source itself imputes missing practice returns. Sources were compiled on "
     "**23 November 2026**; the ratings are as published on **21 July 2017**."
 )
 st.info(

@@ -14,13 +14,16 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Numbers stay numbers: a negative deficit is data, not a formula.
     """
     safe = frame.copy()
+    safe.columns = [_neutral(str(c)) for c in safe.columns]
     for column in safe.columns:
         if pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column]):
             continue
-        safe[column] = safe[column].map(
-            lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
-        )
+        safe[column] = safe[column].map(lambda v: _neutral(v) if isinstance(v, str) else v)
     return safe
+
+
+def _neutral(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def safe_csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -6,9 +6,11 @@ measure is adding a catalogue row and a data file.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -160,29 +162,64 @@ class GaugeSpec:
     source: str
 
 
+@dataclass(frozen=True)
+class _MeasureAtLatest:
+    """What every footprint's gauge for one measure shares: computed once, not per footprint."""
+
+    row: Any
+    period: str
+    values: dict[str, float]
+    england: float | None
+    spread: Spread | None
+
+
+# Keyed on the metrics frame's identity; an entry is dropped when its frame is (a session's merged data).
+_LATEST: dict[int, dict[tuple, list[_MeasureAtLatest]]] = {}
+
+
+def _latest_by_measure(metrics: pd.DataFrame, catalogue: pd.DataFrame, theme: str) -> list[_MeasureAtLatest]:
+    rows = catalogue.loc[catalogue["theme"] == theme]
+    key = (theme, tuple(rows["measure"]), id(catalogue))
+    if id(metrics) not in _LATEST:
+        _LATEST[id(metrics)] = {}
+        weakref.finalize(metrics, _LATEST.pop, id(metrics), None)
+    memo = _LATEST[id(metrics)]
+    if key not in memo:
+        summaries = []
+        for m in rows.itertuples():
+            latest = periods(metrics, m.measure)[-1]
+            values = values_for(metrics, m.measure, latest)
+            summaries.append(
+                _MeasureAtLatest(
+                    row=m,
+                    period=latest,
+                    values=dict(zip(values["code"], values["value"].astype(float), strict=True)),
+                    england=england_reference(values, m.england_method),
+                    spread=spread(values),
+                )
+            )
+        memo[key] = summaries
+    return memo[key]
+
+
 def gauge_specs(metrics: pd.DataFrame, catalogue: pd.DataFrame, code: str, theme: str) -> list[GaugeSpec]:
     """One gauge per catalogue measure of the theme, at the measure's latest period."""
-    specs = []
-    for m in catalogue.loc[catalogue["theme"] == theme].itertuples():
-        latest = periods(metrics, m.measure)[-1]
-        values = values_for(metrics, m.measure, latest)
-        mine = values.loc[values["code"] == code, "value"]
-        specs.append(
-            GaugeSpec(
-                measure=m.measure,
-                name=m.name,
-                short_name=m.short_name,
-                unit=m.unit,
-                polarity=m.polarity,
-                decimals=int(m.decimals),
-                period=latest,
-                value=float(mine.iloc[0]) if not mine.empty else None,
-                england=england_reference(values, m.england_method),
-                spread=spread(values),
-                source=short_publisher(m.publisher),
-            )
+    return [
+        GaugeSpec(
+            measure=s.row.measure,
+            name=s.row.name,
+            short_name=s.row.short_name,
+            unit=s.row.unit,
+            polarity=s.row.polarity,
+            decimals=int(s.row.decimals),
+            period=s.period,
+            value=s.values.get(code),
+            england=s.england,
+            spread=s.spread,
+            source=short_publisher(s.row.publisher),
         )
-    return specs
+        for s in _latest_by_measure(metrics, catalogue, theme)
+    ]
 
 
 def change_table(metrics: pd.DataFrame, measure: str, profiles: pd.DataFrame) -> pd.DataFrame:

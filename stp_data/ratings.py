@@ -111,6 +111,9 @@ def normal_curve(bar_table: pd.DataFrame, points: int = 121) -> pd.DataFrame:
     total = weights.sum()
     mean = float((positions * weights).sum() / total)
     sd = math.sqrt(float((weights * (positions - mean) ** 2).sum() / total))
+    if sd == 0:
+        # Every footprint in one band (e.g. a small ratings file): there is no curve to draw.
+        return pd.DataFrame({"x": [], "y": [], "mean": [], "sd": []})
     xs = [0.5 + 4.0 * i / (points - 1) for i in range(points)]
     ys = [total * math.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) for x in xs]
     return pd.DataFrame({"x": xs, "y": ys, "mean": mean, "sd": sd})

@@ -33,8 +33,10 @@ def with_user_metrics(bundle: Bundle, loaded: list[LoadedFile]) -> Bundle:
     for item in loaded:
         if not isinstance(item.upload, MetricsUpload) or item.upload.accepted.empty:
             continue
-        renames = {m: f"your_{m}" if m in taken else m for m in item.upload.measures["measure"]}
-        taken |= set(renames.values())
+        renames = {}
+        for measure in item.upload.measures["measure"]:
+            renames[measure] = _unused_id(measure, taken)
+            taken.add(renames[measure])
         metrics.append(item.upload.accepted.assign(measure=item.upload.accepted["measure"].map(renames)))
         measures.append(item.upload.measures.assign(measure=item.upload.measures["measure"].map(renames)))
     if len(metrics) == 1:
@@ -44,6 +46,14 @@ def with_user_metrics(bundle: Bundle, loaded: list[LoadedFile]) -> Bundle:
         metrics=pd.concat(metrics, ignore_index=True),
         measures=pd.concat(measures, ignore_index=True).drop_duplicates("measure", keep="last"),
     )
+
+
+def _unused_id(measure: str, taken: set[str]) -> str:
+    candidate, n = measure, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"your_{measure}" if n == 2 else f"your_{measure}_{n}"
+    return candidate
 
 
 def with_user_ratings(profiles: pd.DataFrame, loaded: list[LoadedFile]) -> pd.DataFrame:

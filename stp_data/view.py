@@ -147,9 +147,10 @@ def add_user_file(item: LoadedFile) -> None:
 
 def _merged() -> tuple[Bundle, pd.DataFrame]:
     files = user_files()
-    signature = tuple(id(item) for item in files)
     cached_merge = st.session_state.get(_MERGED)
-    if cached_merge is None or cached_merge[0] != signature:
+    same = cached_merge is not None and len(cached_merge[0]) == len(files)
+    if not (same and all(a is b for a, b in zip(cached_merge[0], files, strict=True))):
+        signature = tuple(files)
         merged = (with_user_metrics(cached.bundle(), files), with_user_ratings(cached.profiles(), files))
         st.session_state[_MERGED] = (signature, *merged)
         return merged

@@ -89,3 +89,8 @@ def test_share_url(base, page, params, expected):
     from stp_data.links import share_url
 
     assert share_url(base, page, params) == expected
+
+
+def test_formula_like_headers_are_neutralised_too():
+    frame = pd.DataFrame({'=HYPERLINK("http://x")': ["a"], "ok": ["b"]})
+    assert list(neutralise_formulas(frame).columns) == ['\'=HYPERLINK("http://x")', "ok"]

@@ -89,3 +89,10 @@ def test_footprint_detail_lists_domains_designations_and_capital(bundle, profile
     assert "£100m" in dorset.capital.loc[0, "scheme_and_amount_as_reported"]
     with pytest.raises(KeyError):
         footprint_detail(bundle, profiles, "E54000999")
+
+
+def test_one_band_only_gives_no_curve_and_no_error(profiles):
+    rated = profiles.assign(rating="Advanced")
+    counts = pd.Series([0, 44, 0, 0], index=list(ratings.RATINGS))
+    curve = ratings.normal_curve(ratings.bars(rated, counts))
+    assert curve.empty
