@@ -92,33 +92,39 @@ def _cell_domains(count: int, columns: int) -> list[dict]:
 
 def gauge_row(specs: list[GaugeSpec], columns: int = 3, title: str | None = None) -> go.Figure:
     """All gauges of a theme in one figure; 'Not published' in place of a needle where there is no value."""
-    fig = go.Figure()
+    # Traces and annotations are collected and set once: plotly validates each add_* call separately.
+    indicators, annotations = [], []
     domains = _cell_domains(len(specs), columns)
     for spec, domain in zip(specs, domains, strict=True):
         centre_x = (domain["x"][0] + domain["x"][1]) / 2
         if spec.value is None:
-            fig.add_annotation(
-                text=f"<b>{spec.short_name}</b><br><br>{NOT_PUBLISHED}",
-                x=centre_x,
-                y=(domain["y"][0] + domain["y"][1]) / 2,
-                xref="paper",
-                yref="paper",
-                showarrow=False,
-                font={"size": BASE_FONT_SIZE + 2, "color": NHS_DARK_GREY},
-                name="not-published",
+            annotations.append(
+                dict(
+                    text=f"<b>{spec.short_name}</b><br><br>{NOT_PUBLISHED}",
+                    x=centre_x,
+                    y=(domain["y"][0] + domain["y"][1]) / 2,
+                    xref="paper",
+                    yref="paper",
+                    showarrow=False,
+                    font={"size": BASE_FONT_SIZE + 2, "color": NHS_DARK_GREY},
+                    name="not-published",
+                )
             )
         else:
-            fig.add_trace(_indicator(spec, domain))
-        fig.add_annotation(
-            text=_caption(spec),
-            x=centre_x,
-            y=domain["y"][0] - 0.02,
-            xref="paper",
-            yref="paper",
-            yanchor="top",
-            showarrow=False,
-            font={"size": BASE_FONT_SIZE - 4, "color": NHS_DARK_GREY},
+            indicators.append(_indicator(spec, domain))
+        annotations.append(
+            dict(
+                text=_caption(spec),
+                x=centre_x,
+                y=domain["y"][0] - 0.02,
+                xref="paper",
+                yref="paper",
+                yanchor="top",
+                showarrow=False,
+                font={"size": BASE_FONT_SIZE - 4, "color": NHS_DARK_GREY},
+            )
         )
+    fig = go.Figure(data=indicators, layout={"annotations": annotations})
     rows = math.ceil(len(specs) / columns)
     base_layout(fig, title=title, height=ROW_HEIGHT * rows + (60 if title else 10))
     return fig

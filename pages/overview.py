@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.bell_curve import rating_bell_curve
-from charts.rating_map import rating_map
 from stp_data import cached, ratings, view
 from stp_data.links import selected_location, selected_row
 
@@ -104,13 +102,14 @@ if not user_measures.empty:
 
 def render_ratings() -> None:
     """The rating map, the bell curve and the middle list."""
+    figures = view.overview_figures(geojson, profiles, bars, curve, bell_note)
     if not join_report.complete:
         st.warning(f"Map boundaries and footprint table do not fully match: {join_report.describe()}.")
 
     map_column, chart_column = view.columns([1, 1.2])
     with map_column:
         st.header(f"{len(profiles)} footprints by July 2017 rating")
-        map_figure = rating_map(geojson, profiles)
+        map_figure = figures[0]
         event = st.plotly_chart(
             view.figure(map_figure),
             key="rating_map",
@@ -136,7 +135,7 @@ def render_ratings() -> None:
         top, bottom = int(counts.iloc[0]), int(counts.iloc[-1])
         finding = f"{top} praised, {bottom} castigated, {middle_count} in the middle"
         st.header(finding)
-        bell_figure = rating_bell_curve(bars, curve, note=bell_note)
+        bell_figure = figures[1]
         st.plotly_chart(
             view.figure(bell_figure),
             key="rating_bell",

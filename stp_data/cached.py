@@ -12,8 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from charts.bell_curve import rating_bell_curve
+from charts.rating_map import rating_map
 from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_boundaries, to_geojson
 from stp_data import ratings
 from stp_data.loading import Bundle, load_bundle
@@ -86,3 +89,15 @@ def folder_files(folder: str) -> tuple[list[LoadedFile], list[str]]:
     """Files from the data folder, read once per server start (shared read-only by every session)."""
     loaded_at = datetime.now().strftime("%d %b %Y %H:%M")
     return read_folder(Path(folder), profiles()["code"].tolist(), loaded_at)
+
+
+@st.cache_resource(show_spinner=False)
+def default_overview_figures() -> tuple[go.Figure, go.Figure]:
+    """The overview's map and bell curve for the bundled data: the same for every viewer, built once.
+
+    Read-only: pages pass them to st.plotly_chart or copy them (board mode, exports).
+    """
+    geojson, _ = map_geometry()
+    bars, curve = rating_bars()
+    note = ratings.distribution_note(bundle().distribution)
+    return rating_map(geojson, profiles()), rating_bell_curve(bars, curve, note=note)

@@ -57,6 +57,7 @@ import calendar
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -529,6 +530,7 @@ _MONTH_FORMATS = ("%Y-%m", "%b %Y", "%B %Y", "%b-%y", "%b-%Y", "%B-%y", "%B-%Y",
 _FINANCIAL_YEAR = re.compile(r"([0-9]{4})\s*(?:/\s*([0-9]{2}|[0-9]{4})|-\s*([0-9]{2}|[0-9]{4}))")
 
 
+@functools.lru_cache(maxsize=4096)
 def period_end_of(label: str) -> str | None:
     """The last day of the period a label names, as YYYY-MM-DD; None when the label is not a date."""
     text = " ".join(label.split())

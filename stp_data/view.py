@@ -219,3 +219,13 @@ def known_codes() -> list[str]:
     user = st.session_state.get(USER_BOUNDARIES)
     extra = [f["id"] for f in user["geojson"]["features"]] if user is not None else []
     return sorted({*cached.profiles()["code"], *extra})
+
+
+def overview_figures(geojson: dict, profiles: pd.DataFrame, bars: pd.DataFrame, curve: pd.DataFrame, note: str):
+    """The overview's map and bell curve: built once for the bundled data, per view for the user's."""
+    from charts.bell_curve import rating_bell_curve
+    from charts.rating_map import rating_map
+
+    if not user_files() and st.session_state.get(USER_BOUNDARIES) is None:
+        return cached.default_overview_figures()
+    return rating_map(geojson, profiles), rating_bell_curve(bars, curve, note=note)
