@@ -55,7 +55,7 @@ if isinstance(p["rating"], str):
     st.header(f"Rated {p['rating']} in July 2017", divider="blue")
     st.markdown(f"**Source:** {cited(p['rating_source'])}")
     if isinstance(p["rating_notes"], str):
-        st.caption(f"Note: {p['rating_notes']}")
+        st.caption(escape_markdown(f"Note: {p['rating_notes']}"))
 else:
     st.header("July 2017 rating not published: in the middle", divider="grey")
     st.markdown(

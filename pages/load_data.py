@@ -51,10 +51,10 @@ def boundary_upload_section() -> None:
             code_column = st.selectbox("Which column holds the area codes?", columns, key="boundary_code_column")
             shapes = upload.boundaries(code_column)
         except BoundaryError as error:
-            st.error(f"These boundaries can't be used: {error}", icon=":material/error:")
+            st.error(escape_markdown(f"These boundaries can't be used: {error}"), icon=":material/error:")
             return
         for note in upload.notes:
-            st.caption(note)
+            st.caption(escape_markdown(note))
         _, report = join_by_code(shapes, cached.profiles()[["code"]], "code")
         st.metric("Areas in the file", len(shapes))
         st.caption(
@@ -72,7 +72,7 @@ def boundary_upload_section() -> None:
                 "file_name": uploaded.name,
                 "loaded_at": datetime.now().strftime("%d %b %Y %H:%M"),
             }
-            st.success(f"Maps now draw {uploaded.name}.")
+            st.success(escape_markdown(f"Maps now draw {uploaded.name}."))
     if st.session_state.get(view.USER_BOUNDARIES) and st.button(
         "Go back to the 2017 boundaries", key="clear_boundaries"
     ):
@@ -120,11 +120,16 @@ uploaded = st.file_uploader(
 if uploaded is not None:
     reader = parse_metrics_file if kind == "metrics" else parse_ratings_file
     try:
-        upload = reader(uploaded.getvalue(), uploaded.name, codes)
+        # Parsed once per file: every click on this page reruns the script.
+        parsed = st.session_state.get(PENDING)
+        if parsed is None or parsed[:2] != (uploaded.file_id, kind):
+            parsed = (uploaded.file_id, kind, reader(uploaded.getvalue(), uploaded.name, codes))
+            st.session_state[PENDING] = parsed
+        upload = parsed[2]
     except DataValidationError as error:
-        st.error(f"This file can't be used: {error}", icon=":material/error:")
+        st.error(escape_markdown(f"This file can't be used: {error}"), icon=":material/error:")
         for problem in error.problems[1:20]:
-            st.caption(problem.describe())
+            st.caption(escape_markdown(problem.describe()))
         st.stop()
     accepted, rejected = len(upload.accepted), len(upload.rejected)
     st.header("Validation report")
@@ -133,7 +138,7 @@ if uploaded is not None:
     ok_col.metric("Accepted", f"{accepted:,}")
     bad_col.metric("Rejected", f"{rejected:,}")
     for note in upload.notes:
-        st.caption(note)
+        st.caption(escape_markdown(note))
     if isinstance(upload, MetricsUpload) and not upload.measures.empty:
         st.markdown("**Measures found**")
         st.dataframe(upload.measures[["measure", "name", "unit", "polarity"]], hide_index=True)
@@ -150,7 +155,11 @@ if uploaded is not None:
         )
     if accepted and st.button(f"Use the {accepted:,} accepted rows", type="primary", key="confirm_upload"):
         view.add_user_file(LoadedFile(uploaded.name, datetime.now().strftime("%d %b %Y %H:%M"), upload))
-        st.success(f"Loaded {uploaded.name}. Its figures now appear on the overview, footprint pages and Your data.")
+        st.success(
+            escape_markdown(
+                f"Loaded {uploaded.name}. Its figures now appear on the overview, footprint pages and Your data."
+            )
+        )
 
 files = view.user_files()
 if files:
@@ -163,4 +172,4 @@ if files:
 folder = cached.data_folder()
 if folder is not None:
     for problem in cached.folder_files(str(folder))[1]:
-        st.warning(f"Data folder: {problem}")
+        st.warning(escape_markdown(f"Data folder: {problem}"))

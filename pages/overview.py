@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from stp_data import cached, ratings, view
-from stp_data.links import selected_location, selected_row
+from stp_data.links import escape_markdown, selected_location, selected_row
 
 cached.ensure_app_frame()
 
@@ -33,7 +33,7 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
     note = f"Your data: {info['title']}, {period}. {info['notes'] or ''}"
     map_column, chart_column = view.columns([1, 1.2])
     with map_column:
-        st.header(f"{info['name']}, {period}")
+        st.header(escape_markdown(f"{info['name']}, {period}"))
         event = st.plotly_chart(
             view.figure(measure_map(geojson, values, names, label=info["short_name"], unit=info["unit"], decimals=1)),
             key="user_measure_map",
@@ -44,7 +44,7 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
         )
         if (code := selected_location(event)) is not None:
             view.open_footprint(code)
-        st.caption(note)
+        st.caption(escape_markdown(note))
     with chart_column:
         st.header(f"{len(values)} footprints in your file")
         spread = metrics.spread(values)

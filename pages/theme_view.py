@@ -8,7 +8,7 @@ from charts.distribution import measure_histogram
 from charts.measure_map import measure_map
 from stp_data import cached, view
 from stp_data import metrics as m
-from stp_data.links import parse_footprint_param, selected_location
+from stp_data.links import escape_markdown, parse_footprint_param, selected_location
 
 INTRO = {
     "your data": "The measures you loaded, for every footprint your file covers. Labels, units and polarity come "
@@ -53,7 +53,9 @@ def render(theme: str, title: str) -> None:
     if england is not None:
         headline += f" · England {england:,.{int(info['decimals'])}f} {info['unit']}"
     st.header(headline)
-    st.caption(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
+    st.caption(
+        escape_markdown(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
+    )
 
     geojson, _ = view.map_geometry()
     map_col, chart_col = view.columns([1, 1.2])
@@ -87,7 +89,7 @@ def render(theme: str, title: str) -> None:
             config={"displaylogo": False},
             alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
         )
-        st.caption(note)
+        st.caption(escape_markdown(note))
         view.chart_downloads(
             histogram, name=f"stp-{measure}-distribution", title=f"{info['name']}: {headline}", source=source_line
         )

@@ -81,6 +81,8 @@ MAX_UPLOAD_BYTES = 20_000_000
 # An .xlsx is compressed: cap what it unpacks to, as well as the upload's size.
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
+# Rows x columns bounds a wide file's records: checked up front so a small file can't take the server down.
+MAX_CELLS = 2_000_000
 HEADER_SEARCH_ROWS = 30
 
 CSV_SUFFIXES = (".csv",)
@@ -208,6 +210,8 @@ def _read_grid(data: bytes, filename: str, max_bytes: int) -> _Grid:
         raise _refuse(filename, f"the file has more than {MAX_ROWS:,} rows")
     if any(len(row) > MAX_COLUMNS for row in grid.cells):
         raise _refuse(filename, f"the file has more than {MAX_COLUMNS} columns")
+    if sum(len(row) for row in grid.cells) > MAX_CELLS:
+        raise _refuse(filename, f"the file has more than {MAX_CELLS:,} cells")
     return grid
 
 
