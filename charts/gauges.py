@@ -42,11 +42,11 @@ def number_format(spec: GaugeSpec) -> str:
     return f",.{spec.decimals}f"
 
 
-def _indicator(spec: GaugeSpec, domain: dict) -> go.Indicator:
+def _indicator(spec: GaugeSpec, domain: dict, show_middle: bool = True) -> go.Indicator:
     above, below = delta_colours(spec.polarity)
     prefix = "£" if spec.unit.startswith("£") else ""
     steps = []
-    if spec.spread is not None and spec.spread.n >= 4:
+    if show_middle and spec.spread is not None and spec.spread.n >= 4:
         steps.append({"range": [spec.spread.q1, spec.spread.q3], "color": MIDDLE_BAND})
     gauge = {
         "axis": {"range": axis_range(spec), "tickfont": {"size": BASE_FONT_SIZE - 4}, "nticks": 4},
@@ -90,8 +90,13 @@ def _cell_domains(count: int, columns: int) -> list[dict]:
     return domains
 
 
-def gauge_row(specs: list[GaugeSpec], columns: int = 3, title: str | None = None) -> go.Figure:
-    """All gauges of a theme in one figure; 'Not published' in place of a needle where there is no value."""
+def gauge_row(
+    specs: list[GaugeSpec], columns: int = 3, title: str | None = None, show_middle: bool = True
+) -> go.Figure:
+    """All gauges of a theme in one figure; 'Not published' in place of a needle where there is no value.
+
+    `show_middle=False` drops the middle-half band, for figures not on one basis (never rank those).
+    """
     # Traces and annotations are collected and set once: plotly validates each add_* call separately.
     indicators, annotations = [], []
     domains = _cell_domains(len(specs), columns)
@@ -111,7 +116,7 @@ def gauge_row(specs: list[GaugeSpec], columns: int = 3, title: str | None = None
                 )
             )
         else:
-            indicators.append(_indicator(spec, domain))
+            indicators.append(_indicator(spec, domain, show_middle))
         annotations.append(
             dict(
                 text=_caption(spec),

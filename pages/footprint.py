@@ -48,7 +48,8 @@ themes = {
     for theme in ("workforce", "finance", "your data")
     if (bundle.measures["theme"] == theme).any()
 }
-gauge_figures = {theme: gauge_row(specs, columns=3) for theme, specs in themes.items()}
+# Finance figures are not on one basis: no middle band, which would rank them.
+gauge_figures = {theme: gauge_row(specs, columns=3, show_middle=theme != "finance") for theme, specs in themes.items()}
 
 rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
 if isinstance(p["rating"], str):

@@ -18,6 +18,15 @@ tables = {
     "ics_waves": bundle.ics_waves,
     "capital_325m_july2017": bundle.capital,
     "rating_distribution_2017": bundle.distribution,
+    "measures": bundle.measures,
+    **{
+        f"metrics_{part}": bundle.metrics[bundle.metrics["measure"].isin(ids)]
+        for part, ids in {
+            "gp_workforce": bundle.measures.loc[bundle.measures["file"] == "metrics_gp_workforce.csv", "measure"],
+            "acute_workforce": bundle.measures.loc[bundle.measures["file"] == "metrics_acute_workforce.csv", "measure"],
+            "finance": bundle.measures.loc[bundle.measures["file"] == "metrics_finance.csv", "measure"],
+        }.items()
+    },
 }
 
 st.title("Data & sources")

@@ -25,6 +25,24 @@ INTRO = {
 }
 
 
+def render_distribution(values, names, info, spread, england, note, code, theme, measure, headline) -> None:
+    """The bell curve of one measure across footprints, the middle half shaded, England marked."""
+    histogram = measure_histogram(
+        values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=code
+    )
+    st.plotly_chart(
+        view.figure(histogram),
+        key=f"{theme}_distribution",
+        config={"displaylogo": False},
+        alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
+    )
+    st.caption(escape_markdown(note))
+    source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
+    view.chart_downloads(
+        histogram, name=f"stp-{measure}-distribution", title=f"{info['name']}: {headline}", source=source_line
+    )
+
+
 def render(theme: str, title: str) -> None:
     bundle = view.active_bundle()
     profiles = view.active_profiles()
@@ -80,19 +98,16 @@ def render(theme: str, title: str) -> None:
             map_figure, name=f"stp-{measure}-map", title=f"{info['name']}, {period}", source=source_line
         )
     with chart_col:
-        histogram = measure_histogram(
-            values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=linked.code
-        )
-        st.plotly_chart(
-            view.figure(histogram),
-            key=f"{theme}_distribution",
-            config={"displaylogo": False},
-            alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
-        )
-        st.caption(escape_markdown(note))
-        view.chart_downloads(
-            histogram, name=f"stp-{measure}-distribution", title=f"{info['name']}: {headline}", source=source_line
-        )
+        if theme == "finance":
+            # Not on one basis: list each figure with its own source and words, never a distribution.
+            st.subheader("Each figure as reported")
+            cited = values.assign(Footprint=values["code"].map(names)).rename(
+                columns={"value": f"{info['short_name']} ({info['unit']})", "source": "Source and wording"}
+            )
+            st.dataframe(cited.drop(columns=["population"]), hide_index=True, width="stretch")
+            st.caption(escape_markdown(note))
+        else:
+            render_distribution(values, names, info, spread, england, note, linked.code, theme, measure, headline)
 
     st.header("All footprints")
     table = m.change_table(bundle.metrics, measure, profiles).rename(

@@ -228,8 +228,10 @@ def change_table(metrics: pd.DataFrame, measure: str, profiles: pd.DataFrame) ->
     order = periods(metrics, measure)
     wide = rows.pivot(index="code", columns="period", values="value").reindex(columns=order)
     table = profiles[["code", "name", "region"]].merge(wide, left_on="code", right_index=True, how="left")
+    latest_sources = rows.loc[rows["period"] == order[-1]].set_index("code")["source"]
+    table[f"Source ({order[-1]})"] = table["code"].map(latest_sources)
     if len(order) > 1:
-        table[f"Change since {order[0]}"] = table[order[-1]] - table[order[0]]
+        table.insert(3 + len(order), f"Change since {order[0]}", table[order[-1]] - table[order[0]])
     return table
 
 
