@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, short_citation
 from geo.boundaries import geojson_subset
-from stp_data.ratings import RATING_GROUPS, UNPUBLISHED
+from stp_data.ratings import NOT_RATED, RATING_GROUPS, UNPUBLISHED
 
 # Fits England (lon -6.4..1.8, lat 49.9..55.8) into a map about 340 px wide.
 ENGLAND_CENTRE = {"lat": 52.95, "lon": -2.3}
@@ -31,6 +31,8 @@ def hover_rows(profiles: pd.DataFrame) -> list[list[str]]:
     for p in profiles.itertuples():
         if p.rating_group == UNPUBLISHED:
             rating, source = "Advanced or Making progress", "not published"
+        elif p.rating_group == NOT_RATED:
+            rating, source = NOT_RATED, "your data"
         else:
             rating, source = p.rating, short_citation(p.rating_source)
         population = f"{int(p.population):,}" if pd.notna(p.population) else "not published"
@@ -53,7 +55,7 @@ def rating_map(
     """
     fig = go.Figure()
     drawn = {f["id"] for f in geojson["features"]}
-    for group in RATING_GROUPS:
+    for group in (*RATING_GROUPS, NOT_RATED):
         members = profiles.loc[(profiles["rating_group"] == group) & profiles["code"].isin(drawn)]
         if members.empty:
             continue

@@ -7,7 +7,7 @@ import textwrap
 
 import plotly.graph_objects as go
 
-from stp_data.ratings import RATING_GROUPS
+from stp_data.ratings import NOT_RATED, RATING_GROUPS
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_GREY = "#425563"
@@ -18,7 +18,9 @@ BASE_FONT_SIZE = 16
 # ColorBrewer RdBu ends and inner tones (colour-blind safe, ordered), with a
 # neutral grey for ratings that were never published. The legend always names
 # the category, so colour is never the only cue.
-RATING_COLOURS = dict(zip(RATING_GROUPS, ("#2166AC", "#92C5DE", "#BABABA", "#F4A582", "#B2182B"), strict=True))
+RATING_COLOURS = dict(zip(RATING_GROUPS, ("#2166AC", "#92C5DE", "#BABABA", "#F4A582", "#B2182B"), strict=True)) | {
+    NOT_RATED: "#E3E8EA"
+}
 
 
 def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 560) -> go.Figure:

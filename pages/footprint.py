@@ -52,7 +52,10 @@ themes = {
 gauge_figures = {theme: gauge_row(specs, columns=3, show_middle=theme != "finance") for theme, specs in themes.items()}
 
 rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
-if isinstance(p["rating"], str):
+if view.uses_user_ratings():
+    st.header(f"Your rating: {p['rating'] if isinstance(p['rating'], str) else 'not in your file'}", divider="blue")
+    st.caption(escape_markdown(str(p["rating_notes"])))
+elif isinstance(p["rating"], str):
     st.header(f"Rated {p['rating']} in July 2017", divider="blue")
     st.markdown(f"**Source:** {cited(p['rating_source'])}")
     if isinstance(p["rating_notes"], str):

@@ -72,7 +72,11 @@ bell_note = (
 )
 user_measures = bundle.measures.loc[bundle.measures["theme"] == "your data"].set_index("measure")
 
-st.title("STP progress ratings, July 2017")
+st.title(
+    f"{middle_count} of {len(profiles)} footprints sit in the middle"
+    if view.is_board() and not view.uses_user_ratings()
+    else "STP progress ratings, July 2017"
+)
 st.markdown(
     "NHS England rated all 44 Sustainability and Transformation Partnerships on **21 July 2017**. "
     f"The top five and the bottom five were named; **the {middle_count} in the middle were barely reported**. "
@@ -88,10 +92,15 @@ for column, row in zip(st.columns(len(summary)), summary.itertuples(), strict=Tr
         delta_arrow="off",
         help=f"{row.footprints} footprints, {row.population:,} people (ONS mid-2018).",
     )
+named = bars.set_index("rating")["named"]
 st.caption(
     f"Population: ONS mid-2018 estimates, summed over member CCGs (England {int(profiles['population'].sum()):,}). "
-    f"Of the middle {middle_count}, sources name {int(bars.loc[1, 'named'])} Advanced and "
-    f"{int(bars.loc[2, 'named'])} Making progress; the other {unpublished} ratings were never published."
+    + (
+        f"Ratings from your file; {int(profiles['rating'].isna().sum())} footprints are not in it."
+        if view.uses_user_ratings()
+        else f"Of the middle {middle_count}, sources name {int(named['Advanced'])} Advanced and "
+        f"{int(named['Making progress'])} Making progress; the other {unpublished} ratings were never published."
+    )
 )
 view.user_data_banner()
 shown = "rating"

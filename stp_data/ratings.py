@@ -11,6 +11,7 @@ from stp_data.schemas import RATINGS
 TOP, BOTTOM = RATINGS[0], RATINGS[-1]
 MIDDLE_RATINGS = RATINGS[1:-1]
 UNPUBLISHED = "Middle: rating not published"
+NOT_RATED = "Not in your ratings file"
 NOT_PUBLISHED = "Not published"
 RATING_GROUPS = (*RATINGS[:2], UNPUBLISHED, *RATINGS[2:])
 _COUNT_COLUMNS = dict(
@@ -68,7 +69,7 @@ def bars(profiles: pd.DataFrame, counts: pd.Series) -> pd.DataFrame:
 def is_middle(profiles: pd.DataFrame) -> pd.Series:
     """Neither top nor bottom. Unpublished ratings count as middle only because
     every top and bottom footprint is publicly named (checked by `bars`)."""
-    return ~profiles["rating"].isin([TOP, BOTTOM])
+    return profiles["rating"].isin(MIDDLE_RATINGS) | (profiles["rating_group"] == UNPUBLISHED)
 
 
 def middle_footprints(profiles: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from stp_data.errors import DataValidationError
 from stp_data.loading import Bundle
-from stp_data.ratings import rating_group
+from stp_data.ratings import NOT_RATED, rating_group
 from stp_data.upload import MetricsUpload, RatingsUpload, parse_metrics_file, parse_ratings_file
 
 YOUR_DATA = "your data"
@@ -67,7 +67,7 @@ def with_user_ratings(profiles: pd.DataFrame, loaded: list[LoadedFile]) -> pd.Da
     rated["rating"] = rated["code"].map(ratings["rating"])
     rated["rating_source"] = rated["code"].map(ratings["source"])
     rated["rating_notes"] = f"Your data: {latest.file_name}, loaded {latest.loaded_at}"
-    rated["rating_group"] = rated["rating"].map(rating_group)
+    rated["rating_group"] = rated["rating"].map(rating_group).where(rated["rating"].notna(), NOT_RATED)
     return rated
 
 

@@ -32,7 +32,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 html { font-size: 22px !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 3rem 3rem 3rem; }
-[data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 3.2rem !important; line-height: 1.2; }
 [data-testid="stCaptionContainer"] p { font-size: 0.9rem; }
 </style>
 """

@@ -96,7 +96,8 @@ def test_ratings_file_recolours_map_and_bell_curve():
     map_spec, bell = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     names = [t["name"] for t in map_spec["data"]]
     assert names[:2] == ["Outstanding (1)", "Advanced (1)"]
-    assert names[-1] == "Needs most improvement (1)"
+    assert names[2:] == ["Needs most improvement (1)", "Not in your ratings file (41)"]
+    assert [m.value for m in at.metric] == ["1 footprints", "1 footprints", "1 footprints"]
     named = bell["data"][0]
     assert "Lincolnshire" in named["customdata"][0][2]
 

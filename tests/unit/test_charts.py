@@ -106,7 +106,7 @@ def test_bell_curve_marks_the_footprint(inputs, rating, expected, x0):
 
 
 def test_palette_and_citations():
-    assert len(set(RATING_COLOURS.values())) == 5
+    assert len(set(RATING_COLOURS.values())) == len(RATING_COLOURS) == 6  # four ratings, unpublished, not rated
     assert short_citation("https://x.org/a (Publisher, 1 Jan 2017); https://y") == "Publisher, 1 Jan 2017"
     assert short_citation(None) == "no source"
 
