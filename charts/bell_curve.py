@@ -115,7 +115,7 @@ def rating_bell_curve(
         hovermode="closest",
     )
     fig.add_annotation(
-        text=wrap_for_plotly(note, 60),
+        text=wrap_for_plotly(note, 46),
         xref="paper",
         yref="paper",
         x=0,

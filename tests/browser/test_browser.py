@@ -126,16 +126,15 @@ def test_unknown_code_on_footprint_page_falls_back_to_overview(page):
     assert "stp=" not in page.url
 
 
-def test_middle_table_row_opens_footprint(page):
+def test_middle_list_link_opens_footprint(page):
     page.goto("/")
     wait_for_app(page)
-    grid = page.get_by_test_id("stDataFrame")
-    grid.scroll_into_view_if_needed()
-    grid.locator("canvas").first.wait_for()
-    box = grid.bounding_box()
-    # First data row's selection checkbox: left edge, one header row down.
-    page.mouse.click(box["x"] + 12, box["y"] + 35 + 18)
-    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54\d{6}$"), timeout=30_000)
+    link = page.get_by_role("link", name=re.compile(r"^Norfolk and Waveney"))
+    link.scroll_into_view_if_needed()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000022$"), timeout=30_000)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Norfolk and Waveney", exact=True)).to_be_visible()
 
 
 def test_sources_page_lists_tables_with_downloads(page):
