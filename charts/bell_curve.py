@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, RATING_COLOURS, TEXT, base_layout, wrap_for_plotly
+from charts.style import (
+    BASE_FONT_SIZE,
+    NHS_BLUE,
+    NHS_DARK_GREY,
+    RATING_COLOURS,
+    TEXT,
+    add_source_note,
+    base_layout,
+    wrap_for_plotly,
+)
 from stp_data.ratings import RATINGS
 
 MIDDLE_FILL = "rgba(0, 94, 184, 0.10)"
@@ -114,18 +123,7 @@ def rating_bell_curve(
         legend={"orientation": "h", "x": 0, "y": -0.16, "xanchor": "left", "yanchor": "top"},
         hovermode="closest",
     )
-    fig.add_annotation(
-        text=wrap_for_plotly(note, 46),
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=-0.36,
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-        align="left",
-        font={"size": BASE_FONT_SIZE - 3, "color": NHS_DARK_GREY},
-    )
+    add_source_note(fig, note, chars_per_line=46)
     base_layout(fig, title=title, height=height)
     fig.update_layout(margin={"b": 230})
     if highlight is not None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, base_layout, wrap_for_plotly
+from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, add_source_note, base_layout
 from stp_data.metrics import Spread
 
 MIN_FOR_CURVE = 8
@@ -89,18 +89,7 @@ def measure_histogram(
     fig.update_xaxes(title=unit, gridcolor="#E8EDEE")
     fig.update_yaxes(title="Footprints", range=[0, top * 1.38], gridcolor="#E8EDEE")
     fig.update_layout(bargap=0.05, legend={"orientation": "h", "y": -0.2, "x": 0}, showlegend=True)
-    fig.add_annotation(
-        text=wrap_for_plotly(note, 90),
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=-0.36,
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-        align="left",
-        font={"size": BASE_FONT_SIZE - 3, "color": NHS_DARK_GREY},
-    )
+    add_source_note(fig, note, chars_per_line=90)
     base_layout(fig, title=title, height=height)
     fig.update_layout(margin={"b": 150})
     return fig

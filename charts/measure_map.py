@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.rating_map import ENGLAND_CENTRE, ENGLAND_ZOOM, SELECTED_OUTLINE
+from charts.rating_map import ENGLAND_CENTRE, ENGLAND_ZOOM, selected_outline
 from charts.style import BASE_FONT_SIZE, base_layout
 from geo.boundaries import geojson_subset
 
@@ -62,18 +62,7 @@ def measure_map(
             )
         )
     if selected_code in all_codes:
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=geojson_subset(geojson, {selected_code}),
-                locations=[selected_code],
-                z=[0],
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                marker={"line": {"color": SELECTED_OUTLINE, "width": 4}},
-                hoverinfo="skip",
-                name="Selected footprint",
-            )
-        )
+        fig.add_trace(selected_outline(geojson, selected_code))
     fig.update_layout(
         map={"style": "white-bg", "center": ENGLAND_CENTRE, "zoom": ENGLAND_ZOOM},
         legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top", "font": {"size": BASE_FONT_SIZE}},

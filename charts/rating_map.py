@@ -26,6 +26,20 @@ HOVER = (
 )
 
 
+def selected_outline(geojson: dict, code: str) -> go.Choroplethmap:
+    """A thick outline around one footprint, transparent inside, for 'you are here'."""
+    return go.Choroplethmap(
+        geojson=geojson_subset(geojson, {code}),
+        locations=[code],
+        z=[0],
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        showscale=False,
+        name="Selected footprint",
+        marker={"line": {"color": SELECTED_OUTLINE, "width": 4}},
+        hoverinfo="skip",
+    )
+
+
 def hover_rows(profiles: pd.DataFrame) -> list[list[str]]:
     rows = []
     for p in profiles.itertuples():
@@ -92,18 +106,7 @@ def rating_map(
             )
         )
     if selected_code is not None and selected_code in set(profiles["code"]):
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=geojson_subset(geojson, {selected_code}),
-                locations=[selected_code],
-                z=[0],
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                name="Selected footprint",
-                marker={"line": {"color": SELECTED_OUTLINE, "width": 4}},
-                hoverinfo="skip",
-            )
-        )
+        fig.add_trace(selected_outline(geojson, selected_code))
     fig.update_layout(
         map={"style": "white-bg", "center": ENGLAND_CENTRE, "zoom": ENGLAND_ZOOM},
         legend={

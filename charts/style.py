@@ -82,3 +82,19 @@ def for_board(fig: go.Figure, scale: float = BOARD_SCALE) -> go.Figure:
         # The map is full width and taller on a shared screen: zoom in to fill it.
         layout["map"]["zoom"] += 0.7
     return go.Figure(spec)
+
+
+def add_source_note(fig: go.Figure, note: str, *, chars_per_line: int, y: float = -0.36) -> None:
+    """The chart's source line under the plot, inside the figure so exports carry it."""
+    fig.add_annotation(
+        text=wrap_for_plotly(note, chars_per_line),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=y,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        font={"size": BASE_FONT_SIZE - 3, "color": NHS_DARK_GREY},
+    )
