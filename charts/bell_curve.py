@@ -125,7 +125,7 @@ def rating_bell_curve(
     )
     add_source_note(fig, note, chars_per_line=46)
     base_layout(fig, title=title, height=height)
-    fig.update_layout(margin={"b": 230})
+    fig.update_layout(margin={"b": 250})
     if highlight is not None:
         _add_highlight(fig, bars, highlight, peak)
     return fig

@@ -101,10 +101,13 @@ def render(theme: str, title: str) -> None:
         if theme == "finance":
             # Not on one basis: list each figure with its own source and words, never a distribution.
             st.subheader("Each figure as reported")
+            value_label = f"{info['short_name']} ({info['unit']})"
             cited = values.assign(Footprint=values["code"].map(names)).rename(
-                columns={"value": f"{info['short_name']} ({info['unit']})", "source": "Source and wording"}
+                columns={"value": value_label, "source": "Source and wording", "code": "Code"}
             )
-            st.dataframe(cited.drop(columns=["population"]), hide_index=True, width="stretch")
+            st.dataframe(
+                cited[["Footprint", value_label, "Source and wording", "Code"]], hide_index=True, width="stretch"
+            )
             st.caption(escape_markdown(note))
         else:
             render_distribution(values, names, info, spread, england, note, linked.code, theme, measure, headline)

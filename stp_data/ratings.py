@@ -132,7 +132,6 @@ def distribution_note(distribution: pd.DataFrame) -> str:
         else:
             others.append(f"{row.publisher} does not add up to 44")
     return (
-        f"Counts: {used}, 21 July 2017 ({split}). Other sources split the middle 34 differently "
-        f"(Advanced / Making progress): {'; '.join(others)}. "
-        "Ratings: NHS England STP progress dashboard, baseline view."
+        f"Counts ({split}): {used}, 21 July 2017. Other splits of the middle (Advanced / Making progress): "
+        f"{'; '.join(others)}."
     )
