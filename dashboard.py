@@ -55,7 +55,7 @@ def board_bar() -> st.delta_generator.DeltaGenerator:
     Returns the slot for the share link, filled after the page has put its state in the URL.
     """
     st.html(view.BOARD_STYLE)
-    leave, share, _ = st.columns([1.2, 1, 3])
+    leave, share, _ = st.columns([1.6, 1.2, 2])
     with leave:
         if st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
             st.query_params.pop("mode", None)
