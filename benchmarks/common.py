@@ -9,11 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import Browser, Page, Playwright  # noqa: E402
 
-from tests.browser.helpers import wait_for_app, wait_for_map  # noqa: E402
+from tests.browser.helpers import free_port, wait_for_app, wait_for_map, wait_healthy  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
 RESULTS = BENCH / "results"
@@ -86,12 +84,6 @@ def footprint_path(code: str) -> str:
 # --- servers -----------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     """A running `streamlit run` on 127.0.0.1; `pid` is the Python process that serves it."""
@@ -103,20 +95,6 @@ class Server:
     @property
     def pid(self) -> int:
         return self.process.pid
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit at {url} did not become healthy in {timeout_s:.0f} s")
 
 
 @contextmanager

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.browser.helpers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -25,30 +24,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in time")
-
-
 @contextlib.contextmanager
 def serve_app(log_name: str = "streamlit-browser-test.log") -> Iterator[str]:
     """A fresh Streamlit server process for the dashboard; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     log = (ROOT / "test-artifacts").joinpath(log_name)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
@@ -72,7 +51,7 @@ def serve_app(log_name: str = "streamlit-browser-test.log") -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(url, process)
+            wait_healthy(url, process)
             yield url
         finally:
             process.terminate()
