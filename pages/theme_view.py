@@ -67,7 +67,9 @@ def render(theme: str, title: str) -> None:
     england = m.england_reference(values, info["england_method"])
     note = f"Source: {info['publisher']}, {info['title']} ({info['published']}). {info['notes'] or ''}"
 
-    headline = f"{len(values)} of 44 footprints published"
+    geojson, _ = view.map_geometry()
+    areas = {feature["id"] for feature in geojson["features"]} | set(profiles["code"])
+    headline = f"{len(values)} of {len(areas)} footprints published"
     if england is not None:
         headline += f" · England {england:,.{int(info['decimals'])}f} {info['unit']}"
     st.header(headline)
@@ -75,7 +77,6 @@ def render(theme: str, title: str) -> None:
         escape_markdown(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
     )
 
-    geojson, _ = view.map_geometry()
     map_col, chart_col = view.columns([1, 1.2])
     source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
     with map_col:
