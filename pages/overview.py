@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from stp_data import cached, ratings, view
-from stp_data.links import escape_markdown, selected_location
+from stp_data.links import escape_markdown
 
 cached.ensure_app_frame()
 
@@ -34,16 +34,11 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
     map_column, chart_column = view.columns([1, 1.2])
     with map_column:
         st.header(escape_markdown(f"{info['name']}, {period}"))
-        event = st.plotly_chart(
-            view.figure(measure_map(geojson, values, names, label=info["short_name"], unit=info["unit"], decimals=1)),
+        view.clickable_map(
+            measure_map(geojson, values, names, label=info["short_name"], unit=info["unit"], decimals=1),
             key="user_measure_map",
-            on_select="rerun",
-            selection_mode="points",
-            config={"scrollZoom": False, "displaylogo": False},
             alt=f"Map of {info['name']} by footprint from your data.",
         )
-        if (code := selected_location(event)) is not None:
-            view.open_footprint(code)
         st.caption(escape_markdown(note))
     with chart_column:
         st.header(f"{len(values)} footprints in your file")
@@ -119,19 +114,14 @@ def render_ratings() -> None:
     with map_column:
         st.header(f"{len(profiles)} footprints by July 2017 rating")
         map_figure = figures[0]
-        event = st.plotly_chart(
-            view.figure(map_figure),
+        view.clickable_map(
+            map_figure,
             key="rating_map",
-            on_select="rerun",
-            selection_mode="points",
-            config={"scrollZoom": False, "displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-map"}},
             alt=(
                 f"Map of England's {len(profiles)} STP footprints coloured by their July 2017 rating. "
-                "The middle footprints are listed in the table below."
+                "The middle footprints are listed below."
             ),
         )
-        if (code := selected_location(event)) is not None:
-            view.open_footprint(code)
         st.caption(
             f"Grey: the {unpublished} footprints whose rating was one of the two middle bands, but no public source "
             "says which. " + MAP_SOURCE + f" Map drawn with {boundary_label}."

@@ -8,7 +8,7 @@ from charts.distribution import measure_histogram
 from charts.measure_map import measure_map
 from stp_data import cached, view
 from stp_data import metrics as m
-from stp_data.links import escape_markdown, parse_footprint_param, selected_location
+from stp_data.links import escape_markdown, parse_footprint_param
 
 INTRO = {
     "your data": "The measures you loaded, for every footprint your file covers. Labels, units and polarity come "
@@ -84,16 +84,11 @@ def render(theme: str, title: str) -> None:
             geojson, values, names, label=info["short_name"], unit=info["unit"],
             decimals=int(info["decimals"]), selected_code=linked.code,
         )  # fmt: skip
-        event = st.plotly_chart(
-            view.figure(map_figure),
+        view.clickable_map(
+            map_figure,
             key=f"{theme}_map",
-            on_select="rerun",
-            selection_mode="points",
-            config={"scrollZoom": False, "displaylogo": False},
             alt=f"Map of {info['name']} by footprint, {period}. The same figures are in the table below.",
         )
-        if (code := selected_location(event)) is not None:
-            view.open_footprint(code)
         st.caption(source_line + " Boundaries: " + cached.OGL_ATTRIBUTION)
         view.chart_downloads(
             map_figure, name=f"stp-{measure}-map", title=f"{info['name']}, {period}", source=source_line

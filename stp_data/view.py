@@ -15,7 +15,7 @@ from charts.export import ExportUnavailableError, figure_png
 from charts.style import for_board
 from stp_data import cached, ratings
 from stp_data.export import safe_csv_bytes
-from stp_data.links import VIEW_PARAMS, share_url
+from stp_data.links import VIEW_PARAMS, selected_location, share_url
 from stp_data.loading import Bundle
 from stp_data.spreadsheet import table_xlsx_bytes
 from stp_data.user_data import LoadedFile, user_rating_counts, with_user_metrics, with_user_ratings
@@ -229,3 +229,17 @@ def overview_figures(geojson: dict, profiles: pd.DataFrame, bars: pd.DataFrame, 
     if not user_files() and st.session_state.get(USER_BOUNDARIES) is None:
         return cached.default_overview_figures()
     return rating_map(geojson, profiles), rating_bell_curve(bars, curve, note=note)
+
+
+def clickable_map(fig: go.Figure, *, key: str, alt: str) -> None:
+    """A footprint map where one click opens that footprint's page (board mode scaling applied)."""
+    event = st.plotly_chart(
+        figure(fig),
+        key=key,
+        on_select="rerun",
+        selection_mode="points",
+        config={"scrollZoom": False, "displaylogo": False, "toImageButtonOptions": {"filename": key}},
+        alt=alt,
+    )
+    if (code := selected_location(event)) is not None:
+        open_footprint(code)
