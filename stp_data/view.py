@@ -15,7 +15,7 @@ from charts.export import ExportUnavailableError, figure_png
 from charts.style import for_board
 from stp_data import cached, ratings
 from stp_data.export import safe_csv_bytes
-from stp_data.links import VIEW_PARAMS, selected_location, share_url
+from stp_data.links import VIEW_PARAMS, escape_markdown, selected_location, share_url
 from stp_data.loading import Bundle
 from stp_data.spreadsheet import table_xlsx_bytes
 from stp_data.user_data import LoadedFile, user_rating_counts, with_user_metrics, with_user_ratings
@@ -180,7 +180,7 @@ def rating_bars(profiles: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def user_data_banner() -> None:
     files = user_files()
     if files:
-        listed = "; ".join(f"{item.file_name} (loaded {item.loaded_at})" for item in files)
+        listed = "; ".join(f"{escape_markdown(item.file_name)} (loaded {item.loaded_at})" for item in files)
         st.info(
             f"Including **your data**: {listed}. It stays in this browser session only.", icon=":material/upload_file:"
         )

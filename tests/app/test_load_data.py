@@ -46,7 +46,7 @@ def test_good_file_becomes_a_measure_on_the_overview():
     assert not at.exception
     picker = at.selectbox(key="url_measure")
     assert picker.options == ["July 2017 rating", "Vacancy rate"]
-    assert any("your data" in i.value and "vacancies.csv" in i.value for i in at.info)
+    assert any("your data" in i.value and "vacancies.csv" in i.value.replace("\\", "") for i in at.info)
     picker.set_value("vacancy_rate").run()
     assert not at.exception
     (map_spec, histogram) = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -109,7 +109,7 @@ def test_data_folder_is_loaded_at_start_up(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert at.selectbox(key="url_measure").options == ["July 2017 rating", "Vacancy rate"]
-    assert any("workforce.csv" in i.value for i in at.info)
+    assert any("workforce.csv" in i.value.replace("\\", "") for i in at.info)
 
 
 def boundaries_of_2018_shape() -> bytes:
@@ -138,3 +138,13 @@ def test_boundaries_of_another_vintage_are_used_by_the_maps():
     names = [t["name"] for t in map_spec["data"]]
     assert "No July 2017 rating for this area (1)" in names
     assert sum(len(t["locations"]) for t in map_spec["data"]) == 42
+
+
+def test_file_name_is_shown_as_text_not_markdown():
+    at = load_page()
+    at.get("file_uploader")[0].upload("[click](http://evil.example).csv", GOOD, "text/csv")
+    at.run()
+    at.button(key="confirm_upload").click().run()
+    at.switch_page("pages/overview.py").run()
+    (banner,) = [i.value for i in at.info if "your data" in i.value]
+    assert "\\[click\\]\\(http" in banner
