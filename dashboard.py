@@ -88,14 +88,7 @@ def main() -> None:
         # "/?stp=CODE" is the short deep link: open that footprint's page.
         view.open_footprint(linked.code)
 
-    if board:
-        share_slot = board_bar()
-    else:
-        with st.sidebar:
-            footprint_search(linked.code if page.url_path == "footprint" else None)
-            view.board_toggle()
-            share_slot = st.container()
-            provenance_footer()
+    share_slot = board_bar() if board else None
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.warning(notice, icon=":material/info:")
@@ -103,10 +96,16 @@ def main() -> None:
         page.run()
     finally:
         # After the page ran (or stopped early), so the link carries the state it chose.
-        with share_slot:
-            view.share_control(page.url_path)
         if board:
+            with share_slot:
+                view.share_control(page.url_path)
             provenance_footer()
+        else:
+            with st.sidebar:
+                footprint_search(linked.code if page.url_path == "footprint" else None)
+                view.board_toggle()
+                view.share_control(page.url_path)
+                provenance_footer()
 
 
 main()

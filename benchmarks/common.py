@@ -47,8 +47,8 @@ LOCAL_PREFIXES = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
 SWITCH_CODES = ("E54000034", "E54000013", "E54000041")
 
 # "Drawn", in one predicate the browser polls: the app is connected and its script finished, no skeletons,
-# at least `minCharts` Plotly charts, each laid out with no draw pending (and some traces drawn on the page)
-# or, for a map, MapLibre reporting every source loaded (the test of tests/browser/helpers.wait_for_map),
+# at least `minCharts` Plotly charts, each laid out with no draw or fetch pending (and some traces drawn on the
+# page); a map has one outlined path per footprint it was given (the test of tests/browser/helpers.wait_for_map);
 # and the page's h1 is `heading` if given.
 # Pages gain charts as the app grows, so counts are minimums and each chart is checked, not a fixed number.
 PAGE_DRAWN_JS = """({minCharts, heading, path}) => {
@@ -62,13 +62,16 @@ PAGE_DRAWN_JS = """({minCharts, heading, path}) => {
     if (charts.length < minCharts) return false;
     return charts.every(chart => {
         const gd = chart.querySelector('.js-plotly-plot');
-        if (!gd || !gd._fullLayout) return false;
-        if (gd._fullLayout.map) {
-            const map = gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
-            return !!map && map.loaded() && map.areTilesLoaded();
-        }
         // An all-unpublished gauge row draws no trace, so "drawn" is: SVG laid out, no draw promise pending.
-        return !!gd._fullData && !!gd.querySelector('.main-svg') && !(gd._promises && gd._promises.length);
+        if (!gd || !gd._fullLayout || !gd._fullData || !gd.querySelector('.main-svg')) return false;
+        if (gd._promises && gd._promises.length) return false;
+        if (gd._fullLayout.geo) {
+            const expected = gd._fullData
+                .filter(t => t.type === 'choropleth' && t.visible === true)
+                .reduce((n, t) => n + (t.locations || []).length, 0);
+            return gd.querySelectorAll('path.choroplethlocation').length >= expected;
+        }
+        return true;
     }) && document.querySelectorAll('.js-plotly-plot .main-svg .trace').length > 0;
 }"""
 
@@ -204,7 +207,7 @@ def wait_drawn(page: Page, arg: dict[str, object], timeout_ms: int = TIMEOUT_MS)
 
 
 def wait_overview_drawn(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
-    """The overview's map and bell curve (at least two charts) drawn, MapLibre loaded."""
+    """The overview's map and bell curve (at least two charts) drawn, every footprint on the map."""
     wait_drawn(page, drawn_arg(2), timeout_ms)
     wait_for_map(page, timeout_ms)  # already true; asserts the map really is one of the charts
 

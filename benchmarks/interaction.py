@@ -19,7 +19,7 @@ import common
 from common import Row
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.browser.helpers import map_point_on_screen  # common.py put the repo root on sys.path
+from tests.browser.helpers import map_point_on_screen, scroll_map_into_view  # common.py put the repo root on sys.path
 
 TARGET_SWITCH_MS = 300.0
 
@@ -42,8 +42,7 @@ def time_map_click(browser: Browser, url: str, code: str, name: str, point: tupl
         page.goto(url + "/", timeout=common.TIMEOUT_MS)
         common.wait_overview_drawn(page)
         common.settle(page)
-        page.locator(".maplibregl-canvas").scroll_into_view_if_needed()
-        page.wait_for_timeout(300)  # let the scroll finish before projecting lon/lat to pixels
+        scroll_map_into_view(page)
         x, y = map_point_on_screen(page, *point)
         start = time.perf_counter()
         page.mouse.click(x, y)

@@ -12,7 +12,6 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
-import math
 import os
 import threading
 import time
@@ -21,7 +20,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, wrap_for_plotly
+from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, OFFLINE_TOPOJSON_URL, TEXT, wrap_for_plotly
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 MIN_EXPORT_WIDTH = 1600  # presentation resolution, in output pixels
@@ -122,7 +121,9 @@ class _Renderer:
             for _attempt in range(2):  # a crashed or stuck browser gets one fresh restart
                 try:
                     browser = self._open()
-                    image = self._run(browser.calc_fig(fig_dict, opts=opts), RENDER_TIMEOUT_S)
+                    image = self._run(
+                        browser.calc_fig(fig_dict, opts=opts, topojson=OFFLINE_TOPOJSON_URL), RENDER_TIMEOUT_S
+                    )
                 except (ExportUnavailableError, KaleidoError):
                     raise
                 except Exception as exc:  # any browser failure (closed, crashed, timed out): restart once
@@ -193,15 +194,6 @@ def _chars_per_line(width_px: float, font_px: float) -> int:
     return max(20, int(width_px / (font_px * 0.5)))
 
 
-def _keep_map_framing(fig: go.Figure, old_plot_height: float, new_plot_height: float) -> None:
-    """Zoom map subplots with the plot so the export frames the same area as the app (Web Mercator: +1 = 2x)."""
-    step = math.log2(new_plot_height / old_plot_height)
-    for name in fig.layout:
-        subplot = fig.layout[name]
-        if name.startswith("map") and isinstance(subplot, go.layout.Map) and subplot.zoom is not None:
-            subplot.zoom = subplot.zoom + step
-
-
 def _layout_number(value: Any, default: float) -> float:
     return float(value) if value is not None else float(default)
 
@@ -248,7 +240,6 @@ def board_ready_figure(
     }
     layout.width, layout.height = width, height
     layout.margin = {"t": top, "b": bottom, "l": max(old_margin["l"], 24), "r": max(old_margin["r"], 24)}
-    _keep_map_framing(out, old_plot_height, plot_height)
     if source:
         out.add_annotation(
             text=source,

@@ -1,13 +1,13 @@
-"""Choropleth of one measure's values, drawable offline; unpublished footprints in grey."""
+"""Choropleth of one measure's values, drawn as SVG with no network; unpublished footprints in grey."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.rating_map import ENGLAND_CENTRE, ENGLAND_ZOOM, selected_outline
-from charts.style import BASE_FONT_SIZE, base_layout
-from geo.boundaries import geojson_subset
+from charts.rating_map import selected_outline
+from charts.style import BASE_FONT_SIZE, base_layout, footprint_geo
+from geo.boundaries import geojson_bounds, geojson_subset
 
 NOT_PUBLISHED_GREY = "#D8DDE0"
 
@@ -31,7 +31,7 @@ def measure_map(
     fig = go.Figure()
     if not published.empty:
         fig.add_trace(
-            go.Choroplethmap(
+            go.Choropleth(
                 geojson=geojson_subset(geojson, set(published["code"])),
                 locations=published["code"],
                 z=published["value"],
@@ -48,7 +48,7 @@ def measure_map(
         )
     if missing:
         fig.add_trace(
-            go.Choroplethmap(
+            go.Choropleth(
                 geojson=geojson_subset(geojson, set(missing)),
                 locations=missing,
                 z=[0] * len(missing),
@@ -64,7 +64,7 @@ def measure_map(
     if selected_code in all_codes:
         fig.add_trace(selected_outline(geojson, selected_code))
     fig.update_layout(
-        map={"style": "white-bg", "center": ENGLAND_CENTRE, "zoom": ENGLAND_ZOOM},
+        geo=footprint_geo(geojson_bounds(geojson)),
         legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top", "font": {"size": BASE_FONT_SIZE}},
     )
     base_layout(fig, height=height)

@@ -1,17 +1,14 @@
-"""Choropleth of footprints by July 2017 rating, drawable offline."""
+"""Choropleth of footprints by July 2017 rating, drawn as SVG with no network (see charts.style.MAP_CONFIG)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, short_citation
-from geo.boundaries import geojson_subset
+from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, footprint_geo, short_citation
+from geo.boundaries import geojson_bounds, geojson_subset
 from stp_data.ratings import NOT_RATED, RATING_GROUPS, UNPUBLISHED
 
-# Fits England (lon -6.4..1.8, lat 49.9..55.8) into a map about 340 px wide.
-ENGLAND_CENTRE = {"lat": 52.95, "lon": -2.3}
-ENGLAND_ZOOM = 4.8
 SELECTED_OUTLINE = "#000000"
 NO_DATA = "#EEF1F2"
 
@@ -26,9 +23,9 @@ HOVER = (
 )
 
 
-def selected_outline(geojson: dict, code: str) -> go.Choroplethmap:
+def selected_outline(geojson: dict, code: str) -> go.Choropleth:
     """A thick outline around one footprint, transparent inside, for 'you are here'."""
-    return go.Choroplethmap(
+    return go.Choropleth(
         geojson=geojson_subset(geojson, {code}),
         locations=[code],
         z=[0],
@@ -75,7 +72,7 @@ def rating_map(
             continue
         codes = members["code"].tolist()
         fig.add_trace(
-            go.Choroplethmap(
+            go.Choropleth(
                 geojson=geojson_subset(geojson, set(codes)),
                 locations=codes,
                 z=[1] * len(codes),
@@ -93,7 +90,7 @@ def rating_map(
     if unmatched:
         # A user's boundaries of another vintage: areas our 2017 tables do not cover, shown not hidden.
         fig.add_trace(
-            go.Choroplethmap(
+            go.Choropleth(
                 geojson=geojson_subset(geojson, set(unmatched)),
                 locations=unmatched,
                 z=[0] * len(unmatched),
@@ -108,7 +105,7 @@ def rating_map(
     if selected_code is not None and selected_code in set(profiles["code"]):
         fig.add_trace(selected_outline(geojson, selected_code))
     fig.update_layout(
-        map={"style": "white-bg", "center": ENGLAND_CENTRE, "zoom": ENGLAND_ZOOM},
+        geo=footprint_geo(geojson_bounds(geojson)),
         legend={
             "title": {"text": "July 2017 rating (number of footprints)", "side": "top"},
             "orientation": "h",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
+import urllib.parse
 
 import plotly.graph_objects as go
 
@@ -21,6 +23,35 @@ BASE_FONT_SIZE = 16
 RATING_COLOURS = dict(zip(RATING_GROUPS, ("#2166AC", "#92C5DE", "#BABABA", "#F4A582", "#B2182B"), strict=True)) | {
     NOT_RATED: "#E3E8EA"
 }
+
+
+# Maps are SVG (Plotly geo), not WebGL (MapLibre): 44 shapes draw in milliseconds, with no software-WebGL start-up
+# on machines without a GPU. Plotly's geo maps fetch a world outline (topojson) from a CDN before drawing, even
+# with every base layer hidden; an empty topology as a data: URL answers that fetch with no network. plotly.js
+# appends "<scope>_<resolution>m.json" to the URL, which the trailing "#" turns into a harmless fragment.
+OFFLINE_TOPOJSON_URL = (
+    "data:application/json,"
+    + urllib.parse.quote(json.dumps({"type": "Topology", "objects": {}, "arcs": []}, separators=(",", ":")))
+    + "#"
+)
+MAP_CONFIG = {"topojsonURL": OFFLINE_TOPOJSON_URL, "scrollZoom": False, "displaylogo": False}
+
+
+def footprint_geo(bounds: tuple[float, float, float, float], pad: float = 0.02) -> dict:
+    """Geo subplot showing only the shapes drawn (no world outline), framed on `bounds` (west, south, east, north).
+
+    Explicit axis ranges, not `fitbounds`: Plotly's fitbounds leaves about a third of the plot empty around
+    England, so the map would be drawn smaller than the space it is given.
+    """
+    west, south, east, north = bounds
+    lon_pad, lat_pad = (east - west) * pad, (north - south) * pad
+    return {
+        "visible": False,
+        "projection": {"type": "mercator"},
+        "lonaxis": {"range": [west - lon_pad, east + lon_pad]},
+        "lataxis": {"range": [south - lat_pad, north + lat_pad]},
+        "bgcolor": "rgba(0,0,0,0)",
+    }
 
 
 def base_layout(fig: go.Figure, *, title: str | None = None, height: int = 560) -> go.Figure:
@@ -78,9 +109,6 @@ def for_board(fig: go.Figure, scale: float = BOARD_SCALE) -> go.Figure:
     layout.setdefault("font", {}).setdefault("size", round(BASE_FONT_SIZE * scale))
     if "height" in layout:
         layout["height"] = round(layout["height"] * 1.3)
-    if "zoom" in layout.get("map", {}):
-        # The map is full width and taller on a shared screen: zoom in to fill it.
-        layout["map"]["zoom"] += 0.7
     return go.Figure(spec)
 
 

@@ -159,5 +159,14 @@ def geojson_subset(collection: dict, codes: set[str]) -> dict:
     }
 
 
+def geojson_bounds(collection: dict) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of every feature in the collection, in its own degrees."""
+    if not collection["features"]:
+        raise ValueError("no features to frame")
+    shapes = [shapely.geometry.shape(feature["geometry"]) for feature in collection["features"]]
+    west, south, east, north = shapely.total_bounds(shapes)
+    return float(west), float(south), float(east), float(north)
+
+
 def geojson_size_bytes(collection: dict) -> int:
     return len(json.dumps(collection, separators=(",", ":")).encode())

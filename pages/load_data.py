@@ -6,6 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from charts.style import MAP_CONFIG
 from stp_data import cached, view
 from stp_data.errors import DataValidationError
 from stp_data.links import escape_markdown
@@ -65,7 +66,12 @@ def boundary_upload_section() -> None:
         if geojson_size_bytes(geojson) > 400_000:
             geojson = to_geojson(simplify_preserving_borders(shapes, 500))
             st.caption("Simplified for the browser (coverage simplification, 500 m).")
-        st.plotly_chart(rating_map(geojson, view.active_profiles()), key="boundary_preview")
+        st.plotly_chart(
+            rating_map(geojson, view.active_profiles()),
+            key="boundary_preview",
+            config=MAP_CONFIG,
+            alt="Preview of the boundaries in your file, coloured by July 2017 rating where the codes match.",
+        )
         if st.button("Use these boundaries", type="primary", key="confirm_boundaries"):
             st.session_state[view.USER_BOUNDARIES] = {
                 "geojson": geojson,

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts.export import ExportUnavailableError, figure_png
-from charts.style import for_board
+from charts.style import MAP_CONFIG, for_board
 from stp_data import cached, ratings
 from stp_data.export import safe_csv_bytes
 from stp_data.links import VIEW_PARAMS, escape_markdown, selected_location, share_url
@@ -238,7 +238,7 @@ def clickable_map(fig: go.Figure, *, key: str, alt: str) -> None:
         key=key,
         on_select="rerun",
         selection_mode="points",
-        config={"scrollZoom": False, "displaylogo": False, "toImageButtonOptions": {"filename": key}},
+        config={**MAP_CONFIG, "toImageButtonOptions": {"filename": key}},
         alt=alt,
     )
     if (code := selected_location(event)) is not None:

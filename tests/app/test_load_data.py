@@ -131,6 +131,7 @@ def test_boundaries_of_another_vintage_are_used_by_the_maps():
     assert not at.exception
     assert at.selectbox(key="boundary_code_column").value == "stp18cd"
     assert [m.value for m in at.metric] == ["42"]
+    assert json.loads(at.get("plotly_chart")[0].proto.config)["topojsonURL"].startswith("data:")  # preview map
     at.button(key="confirm_boundaries").click().run()
     at.switch_page("pages/overview.py").run()
     assert not at.exception

@@ -34,6 +34,14 @@ def figures(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def assert_maps_need_no_network(at: AppTest) -> None:
+    """Every SVG map is sent with the inline topojson stub; without it the browser asks a CDN for a world map."""
+    maps = [chart for chart in at.get("plotly_chart") if "geo" in json.loads(chart.proto.spec)["layout"]]
+    assert maps
+    for chart in maps:
+        assert json.loads(chart.proto.config)["topojsonURL"].startswith("data:application/json,")
+
+
 def titles(at: AppTest) -> list[str]:
     return [t.value for t in at.title]
 
@@ -43,7 +51,8 @@ def test_overview_shows_map_bell_curve_headlines_and_the_middle():
     assert titles(at) == [OVERVIEW_TITLE]
     map_fig, bell_fig = figures(at)
     assert sum(len(t["locations"]) for t in map_fig["data"]) == 44
-    assert {t["type"] for t in map_fig["data"]} == {"choroplethmap"}
+    assert {t["type"] for t in map_fig["data"]} == {"choropleth"}
+    assert_maps_need_no_network(at)
     assert [t["type"] for t in bell_fig["data"]] == ["bar", "bar", "scatter"]
     assert [m.value for m in at.metric] == ["5 footprints", "34 footprints", "5 footprints"]
     middle_links = [link.proto for link in at.get("page_link") if link.proto.page == "footprint"]
@@ -168,6 +177,7 @@ def test_workforce_deep_link_with_measure_period_and_footprint():
     _, histogram = figures(at)
     assert any("Frimley" in a["text"] for a in histogram["layout"]["annotations"])
     assert "Change since September 2015" in at.dataframe[0].value.columns
+    assert_maps_need_no_network(at)
 
 
 def test_theme_page_ignores_unknown_measure_and_period():

@@ -25,28 +25,45 @@ def wait_for_charts(page: Page, count: int, timeout_ms: int = 60_000) -> None:
     expect(page.locator(".js-plotly-plot")).to_have_count(count, timeout=timeout_ms)
 
 
+MAP = ".js-plotly-plot .geo"
+_FIND_MAP = (
+    "const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.geo);"
+)
+
+
 def wait_for_map(page: Page, timeout_ms: int = 60_000) -> None:
-    """The map's WebGL canvas exists and MapLibre reports every source loaded."""
-    page.wait_for_selector(".js-plotly-plot .maplibregl-canvas", timeout=timeout_ms)
+    """The SVG map has drawn every footprint it was given: no fetch pending, one outlined path per location."""
     page.wait_for_function(
-        """() => {
-            const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
-            const map = gd && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
-            return !!map && map.loaded() && map.areTilesLoaded();
+        "() => {"
+        + _FIND_MAP
+        + """
+            if (!gd || !gd._fullData || (gd._promises && gd._promises.length)) return false;
+            const expected = gd._fullData
+                .filter(t => t.type === 'choropleth' && t.visible === true)
+                .reduce((n, t) => n + (t.locations || []).length, 0);
+            const paths = [...gd.querySelectorAll('path.choroplethlocation')];
+            const drawn = paths.every(p => (p.getAttribute('d') || '').length > 10);
+            return expected > 0 && paths.length >= expected && drawn;
         }""",
         timeout=timeout_ms,
     )
 
 
+def scroll_map_into_view(page: Page) -> None:
+    page.locator(MAP).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # let the scroll finish before projecting lon/lat to pixels
+
+
 def map_point_on_screen(page: Page, lon: float, lat: float) -> tuple[float, float]:
-    """Page coordinates of a longitude/latitude on the drawn map."""
+    """Viewport coordinates of a longitude/latitude on the drawn map (the map's own projection)."""
     point = page.evaluate(
-        """([lon, lat]) => {
-            const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
-            const map = gd._fullLayout.map._subplot.map;
-            const p = map.project([lon, lat]);
-            const box = map.getCanvas().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
+        "([lon, lat]) => {"
+        + _FIND_MAP
+        + """
+            const geo = gd._fullLayout.geo._subplot;
+            const [x, y] = geo.projection([lon, lat]);
+            const m = geo.framework.node().getScreenCTM();
+            return [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f];
         }""",
         [lon, lat],
     )

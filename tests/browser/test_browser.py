@@ -13,6 +13,7 @@ from tests.browser.conftest import SCREENSHOTS, serve_app
 from tests.browser.helpers import (
     map_point_on_screen,
     painted_colours,
+    scroll_map_into_view,
     scroll_to_top,
     wait_for_app,
     wait_for_charts,
@@ -53,8 +54,7 @@ def test_click_on_map_opens_footprint_page(page):
     page.goto("/")
     wait_for_app(page)
     wait_for_map(page)
-    page.locator(".maplibregl-canvas").scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
+    scroll_map_into_view(page)
     x, y = map_point_on_screen(page, *footprint_point("E54000013"))  # Lincolnshire: large, easy to hit
     page.mouse.click(x, y)
     expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013$"), timeout=30_000)

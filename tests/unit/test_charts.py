@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+
 import plotly.graph_objects as go
 import pytest
 
 from charts.bell_curve import rating_bell_curve
 from charts.rating_map import rating_map
-from charts.style import RATING_COLOURS, short_citation
+from charts.style import MAP_CONFIG, RATING_COLOURS, short_citation
 from geo.boundaries import BOUNDARIES_2017, load_boundaries, to_geojson
 from stp_data import ratings
 from stp_data.loading import load_bundle
@@ -26,8 +29,14 @@ def inputs():
 def test_map_draws_all_44_with_no_network(inputs):
     _, profiles, geojson, _, _ = inputs
     fig = rating_map(geojson, profiles)
-    assert all(isinstance(trace, go.Choroplethmap) for trace in fig.data), "go.Choropleth needs a CDN"
-    assert fig.layout.map.style == "white-bg"
+    assert all(isinstance(trace, go.Choropleth) for trace in fig.data)
+    # No world outline is drawn, so none needs fetching: the only topojson is the inline empty stub.
+    assert fig.layout.geo.visible is False
+    (west, east), (south, north) = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range  # framed on England
+    assert -6.6 < west < -6 and 1.7 < east < 2 and 49.7 < south < 50 and 55.7 < north < 56
+    assert MAP_CONFIG["topojsonURL"].startswith("data:application/json,")
+    stub = urllib.parse.unquote(MAP_CONFIG["topojsonURL"].removeprefix("data:application/json,").rstrip("#"))
+    assert json.loads(stub) == {"type": "Topology", "objects": {}, "arcs": []}
     locations = [code for trace in fig.data for code in trace.locations]
     assert sorted(locations) == sorted(profiles["code"]) and len(locations) == 44
 
@@ -122,4 +131,4 @@ def test_board_copy_scales_type_and_leaves_the_original(inputs):
     assert board.layout.height > original.layout.height
     assert original.layout.height == 640
     map_board = for_board(rating_map(geojson, profiles))
-    assert map_board.layout.map.zoom > 4.8
+    assert map_board.layout.height > 640 and map_board.layout.geo == rating_map(geojson, profiles).layout.geo
