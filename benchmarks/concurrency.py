@@ -1,13 +1,25 @@
 """Concurrency: many simultaneous viewers on loopback, page-ready times, errors and server memory.
 
-Each viewer is its own browser context (own cookies, cache and Streamlit session); contexts are spread over a
-few Chromium processes. A viewer opens the overview, then follows deep links /?stp=CODE a bounded number of
-times. Reported: p50/p95 page-ready vs one viewer alone, errors (must be 0), and the server's resident memory
-at start, at peak, ~20 s after every session closed, and after Streamlit's disconnected-session TTL.
+Two kinds of viewer (--client):
 
-On a 2-core machine the browsers, not the server, are most of the load: page-ready under load therefore
-over-states what 50 people on their own laptops would see. The server-side cost shows in its memory and in
-the "script done" time (Streamlit reports the run finished) measured separately from "drawn".
+* `ws` (the way to run 50 viewers on a small machine): each viewer is a websocket client (benchmarks/ws_client.py)
+  that drives its own real Streamlit session exactly as the frontend does, with no browser: it asks for the
+  overview, then switches among three footprints and back to the overview (BackMsg.rerun_script with the page and
+  `stp=CODE`), for a bounded number of rounds and a bounded time. Page ready = request sent (for the first page:
+  websocket opened) until the run's script_finished. The server runs with a short
+  server.disconnectedSessionTTL so the memory of closed sessions can be watched coming back.
+
+      .venv/bin/python benchmarks/concurrency.py --client ws --viewers 50
+
+* `browser` (the default, for backwards compatibility): each viewer is its own browser context (own cookies,
+  cache and Streamlit session); contexts are spread over a few Chromium processes. A viewer opens the overview,
+  then follows deep links /?stp=CODE a bounded number of times. On a 2-core machine the browsers, not the
+  server, are most of the load: page-ready under load therefore over-states what 50 people on their own laptops
+  would see. The server-side cost shows in its memory and in the "script done" time (Streamlit reports the run
+  finished) measured separately from "drawn".
+
+Reported: p50/p95 page-ready vs one viewer alone, errors (must be 0), and the server's resident memory at
+start, at peak, and after every session closed.
 """
 
 from __future__ import annotations
@@ -21,9 +33,12 @@ from dataclasses import dataclass, field
 import common
 from common import Row
 from playwright.async_api import Browser, Page, async_playwright
+from ws_client import PageLoad, StreamlitWsClient, active_sessions
 
 POLL_MS = 100  # fixed-interval polling: requestAnimationFrame polling in 50 pages would itself load the CPU
 DISCONNECTED_SESSION_TTL_S = 120  # Streamlit's default server.disconnectedSessionTTL
+WS_SESSION_TTL_S = 5  # ws mode: server.disconnectedSessionTTL, so closed sessions can be watched being freed
+WS_LOAD_TIMEOUT_S = 90  # one page load under the full crowd; beyond this it counts as an error
 
 SCRIPT_DONE_JS = """() => {
     const app = document.querySelector("[data-testid='stApp']");
@@ -213,22 +228,228 @@ def run(viewers: int, browsers: int, switches: int, ramp_s: float, budget_s: flo
     return rows
 
 
+# --- websocket viewers (--client ws) -----------------------------------------------------------------------
+
+
+@dataclass
+class WsResults:
+    first: list[float] = field(default_factory=list)  # websocket opened + overview ready
+    overview: list[float] = field(default_factory=list)  # back to the overview from a footprint
+    footprint: list[float] = field(default_factory=list)
+    first_bytes: list[int] = field(default_factory=list)
+    overview_bytes: list[int] = field(default_factory=list)
+    footprint_bytes: list[int] = field(default_factory=list)
+    refs_resolved: int = 0
+    errors: list[str] = field(default_factory=list)
+    viewers_done: int = 0  # viewers that ran until their rounds or the time ran out, without an error
+
+    def pages(self) -> list[float]:
+        return self.first + self.overview + self.footprint
+
+    def extend(self, other: WsResults, prefix: str) -> None:
+        for name in ("first", "overview", "footprint", "first_bytes", "overview_bytes", "footprint_bytes"):
+            getattr(self, name).extend(getattr(other, name))
+        self.refs_resolved += other.refs_resolved
+        self.errors += [f"{prefix}{e}" for e in other.errors]
+        self.viewers_done += other.viewers_done
+
+
+def check_page(load: PageLoad, client: StreamlitWsClient, url_path: str, heading: str | None) -> list[str]:
+    """The run that finished is the page asked for (its script hash; the footprint's name as a heading)."""
+    problems = list(load.errors)
+    expected = client.pages.get(url_path)
+    if load.ok and expected and load.page_script_hash != expected:
+        problems.append(f"{load.label}: ran page {load.page_script_hash[:8]}, not {url_path or 'the default page'}")
+    if load.ok and heading and heading not in load.headings:
+        problems.append(f"{load.label}: no heading {heading!r} (headings: {load.headings[:3]})")
+    return problems
+
+
+async def ws_viewer(
+    index: int, url: str, rounds: int, window: common.Deadline, think_s: float, results: WsResults
+) -> None:
+    """Overview, then rounds of three footprints and the overview, until `rounds` or the window ends."""
+    names = common.footprint_names()
+    codes = common.SWITCH_CODES[index % 3 :] + common.SWITCH_CODES[: index % 3]  # viewers differ in order
+    steps = [("footprint", code) for code in codes] + [("", None)]
+    client = StreamlitWsClient(url)
+    failed = False
+    try:
+        start = time.perf_counter()
+        await client.connect(timeout_s=WS_LOAD_TIMEOUT_S)
+        load = await client.load("", timeout_s=WS_LOAD_TIMEOUT_S)
+        problems = check_page(load, client, "", None)
+        if not problems:
+            results.first.append(time.perf_counter() - start)
+            results.first_bytes.append(load.bytes_received)
+        results.errors += [f"viewer {index}: {p}" for p in problems]
+        failed = bool(problems)
+        for _ in range(rounds):
+            for path, code in steps:
+                if failed or window.expired() or not client.usable:
+                    break
+                if think_s > 0:
+                    await asyncio.sleep(think_s)
+                load = await client.load(path, f"stp={code}" if code else "", timeout_s=WS_LOAD_TIMEOUT_S)
+                problems = check_page(load, client, path, names[code] if code else None)
+                results.errors += [f"viewer {index}: {p}" for p in problems]
+                failed = bool(problems)
+                results.refs_resolved += load.refs_resolved
+                if not failed:
+                    (results.footprint if code else results.overview).append(load.seconds)
+                    (results.footprint_bytes if code else results.overview_bytes).append(load.bytes_received)
+        results.errors += [f"viewer {index}: between pages: {e}" for e in client.idle_errors]
+        if not failed and not client.idle_errors:
+            results.viewers_done += 1
+    except Exception as exc:  # every failure counts; the benchmark reports them, never hides them
+        results.errors.append(f"viewer {index}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    finally:
+        await client.close()
+
+
+async def ws_crowd(
+    url: str, viewers: int, rounds: int, ramp_s: float, window_s: float, think_s: float, budget_s: float
+) -> WsResults:
+    results = WsResults()
+    window = common.Deadline(ramp_s + window_s)
+
+    async def start(i: int) -> None:
+        await asyncio.sleep(ramp_s * i / max(1, viewers))
+        await ws_viewer(i, url, rounds, window, think_s, results)
+
+    tasks = [asyncio.create_task(start(i)) for i in range(viewers)]
+    _, pending = await asyncio.wait(tasks, timeout=budget_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=30)
+        results.errors.append(f"{len(pending)} viewers unfinished after the {budget_s:.0f} s budget")
+    return results
+
+
+def median_kb(values: list[int]) -> str:
+    return f"{common.median(values) / 1024:.0f} kB" if values else "n/a"
+
+
+def run_ws(
+    viewers: int, rounds: int, ramp_s: float, window_s: float, think_s: float, budget_s: float, settle_s: float
+) -> list[Row]:
+    budget = common.Deadline(budget_s)
+    ttl_args = ["--server.disconnectedSessionTTL", str(WS_SESSION_TTL_S)]
+    with common.streamlit_server(common.DASHBOARD, ttl_args) as server:
+        url = server.url
+        asyncio.run(ws_crowd(url, 1, 1, 0.0, 60, 0.0, 120))  # warm-up: imports, st.cache_data, every page once
+        alone = WsResults()
+        for i in range(2):  # the same journey with nobody else on the server
+            alone.extend(asyncio.run(ws_crowd(url, 1, rounds, 0.0, window_s, think_s, 120)), f"single run {i}: ")
+        time.sleep(WS_SESSION_TTL_S + 1)
+        sampler = MemorySampler(server.pid)
+        mem_start = common.tree_rss_mb(server.pid)
+        sampler.start()
+        began = time.monotonic()
+        loaded = asyncio.run(
+            ws_crowd(url, viewers, rounds, ramp_s, window_s, think_s, max(30.0, budget.left() - settle_s - 30))
+        )
+        wall = time.monotonic() - began
+        closed_at = time.monotonic()
+        # Closed sessions stay for reconnection for the TTL; after it, Streamlit frees them only on its next
+        # write to the session store (another session closing), not on a timer. So: watch the TTL pass, then
+        # open and close one more session, as the next visitor would, and watch again.
+        while time.monotonic() - closed_at < settle_s and not budget.expired():
+            time.sleep(0.5)
+        mem_ttl = common.tree_rss_mb(server.pid)
+        active_after = active_sessions(url)
+        probe = asyncio.run(ws_crowd(url, 1, 0, 0.0, 30, 0.0, 60))
+        time.sleep(5)
+        mem_end = common.tree_rss_mb(server.pid)
+        sampler.stop()
+        peak = max(sampler.peak(), mem_start)
+        settled_for = time.monotonic() - closed_at
+
+    errors = loaded.errors + alone.errors + [f"probe: {e}" for e in probe.errors]
+    every_alone = alone.pages()
+    every_loaded = loaded.pages()
+    alone_median = common.median(every_alone)
+    p50, p95 = common.median(every_loaded), common.percentile(every_loaded, 95)
+    think = f", {think_s:.1f} s between pages" if think_s else ", no pause between pages"
+    print(f"Concurrency (websocket clients): {viewers} viewers, up to {rounds} rounds of 3 footprints + overview "
+          f"within {window_s:.0f} s{think}, ramp {ramp_s:.0f} s; took {wall:.0f} s; "
+          f"server.disconnectedSessionTTL={WS_SESSION_TTL_S} s")  # fmt: skip
+    print(common.describe_ms("  alone: first page (connect + overview)", alone.first))
+    print(common.describe_ms("  alone: overview ready", alone.overview))
+    print(common.describe_ms("  alone: footprint ready", alone.footprint))
+    print(common.describe_ms(f"  {viewers} viewers: first page (connect + overview)", loaded.first))
+    print(common.describe_ms(f"  {viewers} viewers: overview ready", loaded.overview))
+    print(common.describe_ms(f"  {viewers} viewers: footprint ready", loaded.footprint))
+    print(f"  all page loads: alone median {alone_median * 1000:.0f} ms (n={len(every_alone)}); "
+          f"{viewers} viewers p50 {p50 * 1000:.0f} ms ({p50 / alone_median:.1f}x alone), "
+          f"p95 {p95 * 1000:.0f} ms ({p95 / alone_median:.1f}x alone), n={len(every_loaded)}")  # fmt: skip
+    print(f"  bytes per page (median, websocket payload): first overview {median_kb(loaded.first_bytes)}, "
+          f"overview again {median_kb(loaded.overview_bytes)}, footprint {median_kb(loaded.footprint_bytes)}; "
+          f"{loaded.refs_resolved} elements served from the client's message cache")  # fmt: skip
+    print(f"  viewers finished without error: {loaded.viewers_done}/{viewers}; errors: {len(errors)}")
+    for error in errors[:10]:
+        print(f"    {error}")
+    print(f"  server RSS: start {mem_start:.0f} MB, peak {peak:.0f} MB, {settle_s:.0f} s after close "
+          f"{mem_ttl:.0f} MB ({active_after} active sessions), after one more session closed "
+          f"{mem_end:.0f} MB ({settled_for:.0f} s after close)")  # fmt: skip
+    rows = [
+        Row(f"{viewers} ws viewers p50 page ready", f"{p50 * 1000:.0f} ms ({p50 / alone_median:.1f}x alone)"),
+        Row(f"{viewers} ws viewers p95 page ready", f"{p95 * 1000:.0f} ms ({p95 / alone_median:.1f}x)"),
+        Row(f"{viewers} ws viewers errors", f"{len(errors)}", "0", not errors),
+        Row("ws server RSS start/peak", f"{mem_start:.0f} / {peak:.0f} MB"),
+        Row("ws server RSS after TTL / reaped", f"{mem_ttl:.0f} / {mem_end:.0f} MB"),
+    ]
+    details = {
+        "client": "ws",
+        "viewers": viewers,
+        "rounds": rounds,
+        "window_s": window_s,
+        "think_s": think_s,
+        "session_ttl_s": WS_SESSION_TTL_S,
+        "alone": alone.__dict__,
+        "loaded": loaded.__dict__,
+        "errors": errors,
+        "memory_samples": sampler.samples,
+        "mem_start_mb": mem_start,
+        "mem_peak_mb": peak,
+        "mem_after_ttl_mb": mem_ttl,
+        "active_sessions_after_ttl": active_after,
+        "mem_end_mb": mem_end,
+        "settled_for_s": settled_for,
+        "wall_s": wall,
+    }
+    common.save_rows("concurrency_ws", rows, details)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__.splitlines()[0], runs=3, budget_s=240)
+    p.add_argument("--client", choices=("browser", "ws"), default="browser", help="viewer kind (see above)")
     p.add_argument("--viewers", type=int, default=50)
-    p.add_argument("--browsers", type=int, default=3, help="Chromium processes the contexts are spread over")
+    p.add_argument("--browsers", type=int, default=3, help="browser: Chromium processes the contexts are spread over")
     p.add_argument("--ramp-s", type=float, default=0.0, help="spread viewer starts over this many seconds")
     p.add_argument(
         "--settle-s",
         type=float,
-        default=DISCONNECTED_SESSION_TTL_S + 15,
-        help="how long to watch memory after the last session closes (default: session TTL + 15 s)",
+        default=None,
+        help="how long to watch memory after the last session closes (default: session TTL + 15 s, "
+        f"i.e. {DISCONNECTED_SESSION_TTL_S + 15} s browser, {WS_SESSION_TTL_S + 15} s ws)",
     )
+    p.add_argument("--rounds", type=int, default=3, help="ws: at most this many rounds of 3 footprints + overview")
+    p.add_argument("--window-s", type=float, default=60, help="ws: start no page after this many seconds")
+    p.add_argument("--think-s", type=float, default=0.0, help="ws: pause before each page switch")
     args = p.parse_args(argv)
-    # --runs is the number of deep-link switches per viewer.
-    if args.viewers < 1 or args.runs < 0:
-        sys.exit("--viewers must be >= 1 and --runs >= 0")
-    common.print_rows(run(args.viewers, args.browsers, args.runs, args.ramp_s, args.budget_s, args.settle_s))
+    if args.viewers < 1 or args.runs < 0 or args.rounds < 0:
+        sys.exit("--viewers must be >= 1, --runs and --rounds >= 0")
+    if args.client == "ws":
+        settle_s = WS_SESSION_TTL_S + 15 if args.settle_s is None else args.settle_s
+        rows = run_ws(args.viewers, args.rounds, args.ramp_s, args.window_s, args.think_s, args.budget_s, settle_s)
+    else:
+        # --runs is the number of deep-link switches per viewer.
+        settle_s = DISCONNECTED_SESSION_TTL_S + 15 if args.settle_s is None else args.settle_s
+        rows = run(args.viewers, args.browsers, args.runs, args.ramp_s, args.budget_s, settle_s)
+    common.print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,27 @@
-"""Data scale: read and group tidy metrics CSVs of 10k, 100k and 1M rows.
+"""Data scale: load and render tidy metrics CSVs of 10k, 100k and 1M rows.
 
 The files (code, measure, period, value, unit) are generated in a temporary directory; every
-(code, measure, period) is unique, as a real metrics file's would be. Two paths, each median of --runs:
+(code, measure, period) is unique, as a real metrics file's would be. Each median of --runs:
 
-- upload: stp_data.upload.parse_metrics_file(data, filename, ...) when that module exists (the path a user's
-  file takes), then grouping its accepted rows by measure and period;
-- pandas: pandas.read_csv + the same grouping, the floor any reader could reach.
+- upload: stp_data.upload.parse_metrics_file (the path a user's file takes: read, validate, every row
+  accounted for), then grouping its accepted rows by measure and period;
+- pandas: pandas.read_csv + the same grouping, the floor any reader could reach (the baseline, same run);
+- render: the loaded file in a session (AppTest), script time of the Your data page (map, bell curve, table
+  of the first measure; the first run merges the file into the bundled tables) and of a footprint page
+  with its "your data" gauge row.
 
-The baseline here is plain pandas, measured in the same run, so the ratio says what validation costs.
+A file over the upload limits (20 MB, 200k rows, 2M cells) is refused at once, as in the app; it is then measured again
+with the limits lifted, to show where the in-memory design itself stops.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import io
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import common
@@ -27,6 +30,7 @@ import pandas as pd
 from common import Row
 
 SIZES = (10_000, 100_000, 1_000_000)
+LAST_UPLOAD: list[object] = [None]  # the most recent successful upload, for the render step
 MEASURES = 50
 UNIT = "per 100,000 population"
 
@@ -69,22 +73,58 @@ def pandas_path(data: bytes, filename: str) -> int:
     return len(group(pd.read_csv(io.BytesIO(data))))
 
 
-def upload_path() -> Callable[[bytes, str], int] | None:
-    """The upload reader if stp_data.upload.parse_metrics_file exists, adapted to (data, filename)."""
+@contextmanager
+def limits_lifted() -> Iterator[None]:
+    """Upload limits off for a measurement only (the app never runs without them)."""
+    from stp_data import upload
+
+    saved = upload.MAX_CELLS, upload.MAX_ROWS, upload.MAX_UPLOAD_BYTES
+    upload.MAX_CELLS = upload.MAX_ROWS = upload.MAX_UPLOAD_BYTES = 10**10
     try:
-        module = importlib.import_module("stp_data.upload")
-        parse = module.parse_metrics_file
-    except (ImportError, AttributeError) as exc:
-        print(f"upload path not available ({exc}); measuring pandas only", file=sys.stderr)
-        return None
-    # The signature is still moving; pass the footprint codes only if it asks for them.
-    wants_codes = "known_codes" in inspect.signature(parse).parameters
+        yield
+    finally:
+        upload.MAX_CELLS, upload.MAX_ROWS, upload.MAX_UPLOAD_BYTES = saved
+
+
+def render_times(upload: object, budget: common.Deadline) -> dict[str, float]:
+    """Seconds of page-script time with the file loaded in the session: Your data (cold, warm), a footprint."""
+    from streamlit.testing.v1 import AppTest
+
+    from stp_data.user_data import LoadedFile
+
+    loaded = LoadedFile(file_name="bench.csv", loaded_at="now", upload=upload)
+    timeout = max(30.0, budget.left())
+    at = AppTest.from_file(str(common.DASHBOARD), default_timeout=timeout)
+    at.session_state["user_files"] = [loaded]
+    at.run()
+    times: dict[str, float] = {}
+    for label, page, params in (
+        ("your data, first", "pages/your_data.py", {}),
+        ("your data, again", "pages/your_data.py", {}),
+        ("footprint", "pages/footprint.py", {"stp": common.SWITCH_CODES[0]}),
+    ):
+        at.switch_page(page)
+        for key, value in params.items():
+            at.query_params[key] = value
+        start = time.perf_counter()
+        at.run()
+        times[label] = time.perf_counter() - start
+        if at.exception:
+            raise RuntimeError(f"{label}: {at.exception[0].value}")
+    return times
+
+
+def upload_path() -> Callable[[bytes, str], int]:
+    """The upload reader, adapted to (data, filename); keeps its result for the render step."""
+    from stp_data import upload
+
     codes = e54_codes()
 
     def run(data: bytes, filename: str) -> int:
-        result = parse(data, filename, codes) if wants_codes else parse(data, filename)
-        accepted = result.accepted if hasattr(result, "accepted") else result
-        return len(group(accepted))
+        # max_bytes read at call time, so limits_lifted() applies to it too.
+        result = upload.parse_metrics_file(data, filename, codes, max_bytes=upload.MAX_UPLOAD_BYTES)
+        LAST_UPLOAD[0] = result
+        return len(group(result.accepted))
 
     return run
 
@@ -108,31 +148,49 @@ def time_path(reader: Callable[[bytes, str], int], data: bytes, name: str, runs:
     return common.median(times), f"{groups} groups, n={len(times)}"
 
 
+def measure_size(size: int, folder: Path, runs: int, deadline: common.Deadline) -> tuple[str, Row, dict]:
+    """One file size: pandas floor, the upload path (lifting its limits if it refuses), then render."""
+    read = upload_path()
+    path = make_csv(size, folder)
+    data = path.read_bytes()
+    pandas_s, pandas_note = time_path(pandas_path, data, path.name, runs, deadline)
+    LAST_UPLOAD[0] = None
+    upload_s, upload_note = time_path(read, data, path.name, runs, deadline)
+    refused = upload_s is None and upload_note.startswith("refused")
+    lines = [f"  {size:>9,} rows ({len(data) / 1e6:5.1f} MB)  pandas {fmt(pandas_s)} ({pandas_note})"]
+    if refused:
+        lines.append(f"{'':14}upload as in the app: {upload_note}")
+        with limits_lifted():
+            upload_s, upload_note = time_path(read, data, path.name, 1, deadline)
+        upload_note += ", limits lifted"
+    ratio = f" = {upload_s / pandas_s:.0f}x pandas" if upload_s and pandas_s else ""
+    lines.append(f"{'':14}upload {fmt(upload_s)}{ratio} ({upload_note})")
+    entry: dict[str, object] = {"bytes": len(data), "pandas_s": pandas_s, "upload_s": upload_s, "note": upload_note}
+    value = f"upload {fmt(upload_s)}{' (limits lifted)' if refused else ''}, pandas {fmt(pandas_s)}"
+    if LAST_UPLOAD[0] is not None and not deadline.expired():
+        times = render_times(LAST_UPLOAD[0], deadline)
+        entry["render_s"] = times
+        lines.append(f"{'':14}render: " + ", ".join(f"{k} {fmt(v)}" for k, v in times.items()))
+        value += f", render {fmt(times['your data, first'])}"
+    path.unlink()
+    return "\n".join(lines), Row(f"load+render {size:,} rows", value), entry
+
+
 def run(runs: int, budget_s: float, sizes: tuple[int, ...]) -> list[Row]:
     deadline = common.Deadline(budget_s)
-    upload = upload_path()
-    print(f"Data scale: measured path(s): {'upload (stp_data.upload.parse_metrics_file) and ' if upload else ''}"
-          "pandas.read_csv; both then group by measure and period")  # fmt: skip
+    print("Data scale: upload (stp_data.upload.parse_metrics_file) and pandas.read_csv, both then grouped by "
+          "measure and period; render = page script time with the file loaded (AppTest)")  # fmt: skip
     rows: list[Row] = []
     details: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="stp-bench-") as folder:
         for size in sizes:
-            path = make_csv(size, Path(folder))
-            data = path.read_bytes()
-            pandas_s, pandas_note = time_path(pandas_path, data, path.name, runs, deadline)
-            line = f"  {size:>9,} rows ({len(data) / 1e6:5.1f} MB)  pandas {fmt(pandas_s)} ({pandas_note})"
-            entry = {"bytes": len(data), "pandas_s": pandas_s, "pandas_note": pandas_note}
-            value = f"pandas {fmt(pandas_s)}"
-            if upload is not None:
-                upload_s, upload_note = time_path(upload, data, path.name, runs, deadline)
-                ratio = f" = {upload_s / pandas_s:.0f}x pandas" if upload_s and pandas_s else ""
-                line += f"   upload {fmt(upload_s)}{ratio} ({upload_note})"
-                entry |= {"upload_s": upload_s, "upload_note": upload_note}
-                value = f"upload {fmt(upload_s)}, " + value
-            print(line)
-            rows.append(Row(f"read+group {size:,} rows", value))
+            if deadline.expired():
+                print(f"budget of {budget_s:.0f} s reached before {size:,} rows", file=sys.stderr)
+                break
+            text, row, entry = measure_size(size, Path(folder), runs, deadline)
+            print(text)
+            rows.append(row)
             details[str(size)] = entry
-            path.unlink()
     common.save_rows("data_scale", rows, details)
     return rows
 

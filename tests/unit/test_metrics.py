@@ -138,3 +138,24 @@ def test_measure_map_and_histogram_cover_the_44(bundle):
     hist = measure_histogram(gp, {}, unit="u", spread=m.spread(gp), england=46.8, note="n", highlight_code="E54000034")
     assert sum(hist.data[0].y) == 44
     assert hist.data[1].name == "Fitted normal curve"
+
+
+@pytest.mark.parametrize("theme", ["workforce", "finance"])
+def test_gauges_agree_with_the_one_measure_path_of_the_theme_pages(bundle, theme):
+    """gauge_specs works on all measures at once; each gauge must match periods()/values_for() for its measure."""
+    for code in ("E54000034", "E54000013", "E54000041"):
+        for spec in m.gauge_specs(bundle.metrics, bundle.measures, code, theme):
+            latest = m.periods(bundle.metrics, spec.measure)[-1]
+            values = m.values_for(bundle.metrics, spec.measure, latest)
+            assert spec.period == latest
+            published = values.loc[values["code"] == code, "value"]
+            assert spec.value == (float(published.iloc[0]) if len(published) else None)
+            assert spec.spread == m.spread(values)
+            method = bundle.measures.set_index("measure").loc[spec.measure, "england_method"]
+            assert spec.england == m.england_reference(values, method)
+
+
+def test_spread_quartiles_match_pandas():
+    values = pd.DataFrame({"value": [3.0, 1.0, None, 10.0, 4.5, 7.25]})
+    q = values["value"].dropna().quantile([0.25, 0.5, 0.75])
+    assert m.spread(values) == m.Spread(5, 1.0, q[0.25], q[0.5], q[0.75], 10.0)
