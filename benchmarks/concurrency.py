@@ -332,11 +332,20 @@ def median_kb(values: list[int]) -> str:
 
 
 def run_ws(
-    viewers: int, rounds: int, ramp_s: float, window_s: float, think_s: float, budget_s: float, settle_s: float
+    viewers: int,
+    rounds: int,
+    ramp_s: float,
+    window_s: float,
+    think_s: float,
+    budget_s: float,
+    settle_s: float,
+    file_watcher: str | None,
 ) -> list[Row]:
     budget = common.Deadline(budget_s)
-    ttl_args = ["--server.disconnectedSessionTTL", str(WS_SESSION_TTL_S)]
-    with common.streamlit_server(common.DASHBOARD, ttl_args) as server:
+    server_args = ["--server.disconnectedSessionTTL", str(WS_SESSION_TTL_S)]
+    if file_watcher:
+        server_args += ["--server.fileWatcherType", file_watcher]
+    with common.streamlit_server(common.DASHBOARD, server_args) as server:
         url = server.url
         asyncio.run(ws_crowd(url, 1, 1, 0.0, 60, 0.0, 120))  # warm-up: imports, st.cache_data, every page once
         alone = WsResults()
@@ -374,7 +383,8 @@ def run_ws(
     think = f", {think_s:.1f} s between pages" if think_s else ", no pause between pages"
     print(f"Concurrency (websocket clients): {viewers} viewers, up to {rounds} rounds of 3 footprints + overview "
           f"within {window_s:.0f} s{think}, ramp {ramp_s:.0f} s; took {wall:.0f} s; "
-          f"server.disconnectedSessionTTL={WS_SESSION_TTL_S} s")  # fmt: skip
+          f"server.disconnectedSessionTTL={WS_SESSION_TTL_S} s, "
+          f"server.fileWatcherType={file_watcher or 'as configured (auto)'}")  # fmt: skip
     print(common.describe_ms("  alone: first page (connect + overview)", alone.first))
     print(common.describe_ms("  alone: overview ready", alone.overview))
     print(common.describe_ms("  alone: footprint ready", alone.footprint))
@@ -407,6 +417,7 @@ def run_ws(
         "window_s": window_s,
         "think_s": think_s,
         "session_ttl_s": WS_SESSION_TTL_S,
+        "file_watcher": file_watcher,
         "alone": alone.__dict__,
         "loaded": loaded.__dict__,
         "errors": errors,
@@ -439,12 +450,30 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, default=3, help="ws: at most this many rounds of 3 footprints + overview")
     p.add_argument("--window-s", type=float, default=60, help="ws: start no page after this many seconds")
     p.add_argument("--think-s", type=float, default=0.0, help="ws: pause before each page switch")
+    p.add_argument(
+        "--file-watcher",
+        choices=("auto", "watchdog", "poll", "none"),
+        default=None,
+        help="ws: server.fileWatcherType (default: the app's config, i.e. Streamlit's 'auto'). With a watcher, "
+        "each session's first run walks sys.modules to register watchers (0.5-1 s of the server's event loop "
+        "here), and an edit to a source file mid-run evicts the app's modules while other sessions import them "
+        "(KeyError in importlib); 'none' avoids both",
+    )
     args = p.parse_args(argv)
     if args.viewers < 1 or args.runs < 0 or args.rounds < 0:
         sys.exit("--viewers must be >= 1, --runs and --rounds >= 0")
     if args.client == "ws":
         settle_s = WS_SESSION_TTL_S + 15 if args.settle_s is None else args.settle_s
-        rows = run_ws(args.viewers, args.rounds, args.ramp_s, args.window_s, args.think_s, args.budget_s, settle_s)
+        rows = run_ws(
+            args.viewers,
+            args.rounds,
+            args.ramp_s,
+            args.window_s,
+            args.think_s,
+            args.budget_s,
+            settle_s,
+            args.file_watcher,
+        )
     else:
         # --runs is the number of deep-link switches per viewer.
         settle_s = DISCONNECTED_SESSION_TTL_S + 15 if args.settle_s is None else args.settle_s

@@ -141,7 +141,7 @@ def _caption(spec: GaugeSpec) -> str:
         if spec.england is not None
         else "England: not published"
     )
-    published = f"{spec.spread.n}/44 published" if spec.spread is not None else "none published"
+    published = f"{spec.spread.n}/{spec.areas} published" if spec.spread is not None else "none published"
     unit = spec.unit.replace(" population", "")
     return f"{unit}, {spec.period}<br>{england}<br>{published} · {spec.source}"
 

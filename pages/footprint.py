@@ -43,8 +43,9 @@ bell_note = ratings.distribution_note(bundle.distribution)
 bell_figure = rating_bell_curve(
     bars, curve, note=bell_note, highlight=(p["name"], p["rating"] if isinstance(p["rating"], str) else None)
 )
+areas = len(view.known_codes())
 themes = {
-    theme: gauge_specs(bundle.metrics, bundle.measures, p["code"], theme)
+    theme: gauge_specs(bundle.metrics, bundle.measures, p["code"], theme, areas=areas)
     for theme in ("workforce", "finance", "your data")
     if (bundle.measures["theme"] == theme).any()
 }

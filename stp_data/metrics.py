@@ -162,6 +162,7 @@ class GaugeSpec:
     england: float | None
     spread: Spread | None
     source: str
+    areas: int = 44  # footprints a value could be published for (more when the user loaded other boundaries)
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,9 @@ def _summarise(m: Any, values: pd.DataFrame) -> _MeasureAtLatest:
     )
 
 
-def gauge_specs(metrics: pd.DataFrame, catalogue: pd.DataFrame, code: str, theme: str) -> list[GaugeSpec]:
+def gauge_specs(
+    metrics: pd.DataFrame, catalogue: pd.DataFrame, code: str, theme: str, areas: int = 44
+) -> list[GaugeSpec]:
     """One gauge per catalogue measure of the theme, at the measure's latest period."""
     return [
         GaugeSpec(
@@ -231,6 +234,7 @@ def gauge_specs(metrics: pd.DataFrame, catalogue: pd.DataFrame, code: str, theme
             england=s.england,
             spread=s.spread,
             source=short_publisher(s.row.publisher),
+            areas=areas,
         )
         for s in _latest_by_measure(metrics, catalogue, theme)
     ]

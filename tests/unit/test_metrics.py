@@ -96,6 +96,11 @@ def test_gauge_with_value_shows_value_england_and_polarity_colour(bundle):
     assert gauge.gauge.axis.range[0] <= spec.spread.minimum
     assert (gauge.gauge.steps[0].range[0], gauge.gauge.steps[0].range[1]) == (spec.spread.q1, spec.spread.q3)
     assert any("September 2018" in a.text and "NHS Digital" in a.text for a in fig.layout.annotations)
+    assert any("44/44 published" in a.text for a in fig.layout.annotations)
+    # Boundaries the user loaded can add areas: the caption counts what could have been published.
+    (wider,) = m.gauge_specs(bundle.metrics, bundle.measures.query("measure == 'gp_fte_per100k'"), "E54000034",
+                             "workforce", areas=45)  # fmt: skip
+    assert any("44/45 published" in a.text for a in gauge_row([wider]).layout.annotations)
 
 
 def test_lower_is_better_flips_the_delta_colours():
