@@ -37,7 +37,17 @@ def measure_map(
                 z=published["value"],
                 colorscale="Blues",
                 marker={"line": {"color": "white", "width": 1}},
-                colorbar={"title": {"text": unit, "side": "right"}, "thickness": 14, "len": 0.7},
+                # Under the map, not beside it: England is tall and narrow, so a side bar would shrink it.
+                colorbar={
+                    "title": {"text": unit, "side": "top"},
+                    "orientation": "h",
+                    "x": 0,
+                    "xanchor": "left",
+                    "y": -0.02,
+                    "yanchor": "top",
+                    "len": 0.9,
+                    "thickness": 14,
+                },
                 customdata=[[names.get(c, c), c] for c in published["code"]],
                 hovertemplate=(
                     "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
@@ -65,8 +75,8 @@ def measure_map(
         fig.add_trace(selected_outline(geojson, selected_code))
     fig.update_layout(
         geo=footprint_geo(geojson_bounds(geojson)),
-        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top", "font": {"size": BASE_FONT_SIZE}},
+        legend={"orientation": "h", "x": 0, "y": -0.17, "yanchor": "top", "font": {"size": BASE_FONT_SIZE}},
     )
     base_layout(fig, height=height)
-    fig.update_layout(margin={"b": 60})
+    fig.update_layout(margin={"b": 130})
     return fig
