@@ -6,8 +6,11 @@ Two kinds of viewer (--client):
   that drives its own real Streamlit session exactly as the frontend does, with no browser: it asks for the
   overview, then switches among three footprints and back to the overview (BackMsg.rerun_script with the page and
   `stp=CODE`), for a bounded number of rounds and a bounded time. Page ready = request sent (for the first page:
-  websocket opened) until the run's script_finished. The server runs with a short
-  server.disconnectedSessionTTL so the memory of closed sessions can be watched coming back.
+  websocket opened) until the run's script_finished: the server's part of a page view, no drawing. The server
+  runs with server.disconnectedSessionTTL=5 s (default 120 s) so closed sessions expire within the run (Streamlit
+  frees expired ones only when another session closes, so one more is opened and closed after each crowd). The
+  crowd runs twice (--crowds): memory that grows with every crowd is a leak; memory kept once and reused is the
+  allocator's high-water mark.
 
       .venv/bin/python benchmarks/concurrency.py --client ws --viewers 50
 
@@ -331,20 +334,67 @@ def median_kb(values: list[int]) -> str:
     return f"{common.median(values) / 1024:.0f} kB" if values else "n/a"
 
 
+@dataclass
+class CrowdMemory:
+    """Server RSS around one crowd: just before, settled after every session closed, and after a reap."""
+
+    before_mb: float
+    wall_s: float = 0.0
+    after_ttl_mb: float = 0.0  # settle_s after the last close: sessions past their TTL, not yet freed
+    active_after: int | None = None  # open websockets then, from /_stcore/metrics (must be 0)
+    after_reap_mb: float = 0.0  # after one more session opened and closed, which frees the expired ones
+
+
+def ws_crowd_and_settle(
+    server: common.Server,
+    viewers: int,
+    rounds: int,
+    ramp_s: float,
+    window_s: float,
+    think_s: float,
+    settle_s: float,
+    budget: common.Deadline,
+) -> tuple[WsResults, CrowdMemory]:
+    memory = CrowdMemory(before_mb=common.tree_rss_mb(server.pid))
+    began = time.monotonic()
+    # Loads started before the window closes may take up to WS_LOAD_TIMEOUT_S; never beyond the budget.
+    cap_s = max(10.0, min(ramp_s + window_s + WS_LOAD_TIMEOUT_S + 30, budget.left()))
+    loaded = asyncio.run(ws_crowd(server.url, viewers, rounds, ramp_s, window_s, think_s, cap_s))
+    memory.wall_s = time.monotonic() - began
+    closed_at = time.monotonic()
+    # Closed sessions stay for reconnection for the TTL; after it, Streamlit frees them only on its next write to
+    # the session store (another session closing), not on a timer. So: watch the TTL pass, then open and close one
+    # more session, as the next visitor would, and measure again.
+    while time.monotonic() - closed_at < settle_s:
+        time.sleep(0.5)
+    memory.after_ttl_mb = common.tree_rss_mb(server.pid)
+    memory.active_after = active_sessions(server.url)
+    probe = asyncio.run(ws_crowd(server.url, 1, 0, 0.0, 30, 0.0, 60))
+    loaded.errors += [f"probe after the crowd: {e}" for e in probe.errors]
+    time.sleep(5)
+    memory.after_reap_mb = common.tree_rss_mb(server.pid)
+    return loaded, memory
+
+
 def run_ws(
     viewers: int,
     rounds: int,
     ramp_s: float,
     window_s: float,
     think_s: float,
+    crowds: int,
     budget_s: float,
     settle_s: float,
     file_watcher: str | None,
 ) -> list[Row]:
-    budget = common.Deadline(budget_s)
     server_args = ["--server.disconnectedSessionTTL", str(WS_SESSION_TTL_S)]
     if file_watcher:
         server_args += ["--server.fileWatcherType", file_watcher]
+    # Another crowd starts only with time for its window, the loads in flight when it closes, and the settling.
+    crowd_needs_s = ramp_s + window_s + 30 + settle_s + 10
+    loaded = WsResults()
+    memories: list[CrowdMemory] = []
+    skipped = 0
     with common.streamlit_server(common.DASHBOARD, server_args) as server:
         url = server.url
         asyncio.run(ws_crowd(url, 1, 1, 0.0, 60, 0.0, 120))  # warm-up: imports, st.cache_data, every page once
@@ -353,38 +403,34 @@ def run_ws(
             alone.extend(asyncio.run(ws_crowd(url, 1, rounds, 0.0, window_s, think_s, 120)), f"single run {i}: ")
         time.sleep(WS_SESSION_TTL_S + 1)
         sampler = MemorySampler(server.pid)
-        mem_start = common.tree_rss_mb(server.pid)
         sampler.start()
-        began = time.monotonic()
-        loaded = asyncio.run(
-            ws_crowd(url, viewers, rounds, ramp_s, window_s, think_s, max(30.0, budget.left() - settle_s - 30))
-        )
-        wall = time.monotonic() - began
-        closed_at = time.monotonic()
-        # Closed sessions stay for reconnection for the TTL; after it, Streamlit frees them only on its next
-        # write to the session store (another session closing), not on a timer. So: watch the TTL pass, then
-        # open and close one more session, as the next visitor would, and watch again.
-        while time.monotonic() - closed_at < settle_s and not budget.expired():
-            time.sleep(0.5)
-        mem_ttl = common.tree_rss_mb(server.pid)
-        active_after = active_sessions(url)
-        probe = asyncio.run(ws_crowd(url, 1, 0, 0.0, 30, 0.0, 60))
-        time.sleep(5)
-        mem_end = common.tree_rss_mb(server.pid)
+        budget = common.Deadline(budget_s)  # for the crowds and their settling, as in browser mode
+        for i in range(crowds):
+            # The same crowd again: if closed sessions leaked, each crowd would leave the server bigger; if the
+            # memory is only the allocator keeping its high-water mark, later crowds reuse it.
+            if i and budget.left() < crowd_needs_s:
+                skipped = crowds - i
+                break
+            one, memory = ws_crowd_and_settle(server, viewers, rounds, ramp_s, window_s, think_s, settle_s, budget)
+            loaded.extend(one, f"crowd {i + 1}: " if crowds > 1 else "")
+            memories.append(memory)
         sampler.stop()
-        peak = max(sampler.peak(), mem_start)
-        settled_for = time.monotonic() - closed_at
+    mem_start = memories[0].before_mb
+    peak = max(sampler.peak(), mem_start)
 
-    errors = loaded.errors + alone.errors + [f"probe: {e}" for e in probe.errors]
+    errors = loaded.errors + alone.errors
     every_alone = alone.pages()
     every_loaded = loaded.pages()
     alone_median = common.median(every_alone)
     p50, p95 = common.median(every_loaded), common.percentile(every_loaded, 95)
     think = f", {think_s:.1f} s between pages" if think_s else ", no pause between pages"
-    print(f"Concurrency (websocket clients): {viewers} viewers, up to {rounds} rounds of 3 footprints + overview "
-          f"within {window_s:.0f} s{think}, ramp {ramp_s:.0f} s; took {wall:.0f} s; "
-          f"server.disconnectedSessionTTL={WS_SESSION_TTL_S} s, "
+    walls = ", ".join(f"{m.wall_s:.0f} s" for m in memories)
+    print(f"Concurrency (websocket clients): {len(memories)} crowd(s) of {viewers} viewers, each viewer up to "
+          f"{rounds} rounds of 3 footprints + overview within {window_s:.0f} s{think}, ramp {ramp_s:.0f} s; "
+          f"crowds took {walls}; server.disconnectedSessionTTL={WS_SESSION_TTL_S} s, "
           f"server.fileWatcherType={file_watcher or 'as configured (auto)'}")  # fmt: skip
+    if skipped:
+        print(f"  {skipped} crowd(s) skipped: not enough of the {budget_s:.0f} s budget left")
     print(common.describe_ms("  alone: first page (connect + overview)", alone.first))
     print(common.describe_ms("  alone: overview ready", alone.overview))
     print(common.describe_ms("  alone: footprint ready", alone.footprint))
@@ -397,25 +443,40 @@ def run_ws(
     print(f"  bytes per page (median, websocket payload): first overview {median_kb(loaded.first_bytes)}, "
           f"overview again {median_kb(loaded.overview_bytes)}, footprint {median_kb(loaded.footprint_bytes)}; "
           f"{loaded.refs_resolved} elements served from the client's message cache")  # fmt: skip
-    print(f"  viewers finished without error: {loaded.viewers_done}/{viewers}; errors: {len(errors)}")
+    print(f"  viewers finished without error: {loaded.viewers_done}/{viewers * len(memories)}; errors: {len(errors)}")
     for error in errors[:10]:
         print(f"    {error}")
-    print(f"  server RSS: start {mem_start:.0f} MB, peak {peak:.0f} MB, {settle_s:.0f} s after close "
-          f"{mem_ttl:.0f} MB ({active_after} active sessions), after one more session closed "
-          f"{mem_end:.0f} MB ({settled_for:.0f} s after close)")  # fmt: skip
+    print(f"  server RSS: start {mem_start:.0f} MB, peak {peak:.0f} MB")
+    for i, m in enumerate(memories):
+        print(f"    crowd {i + 1}: before {m.before_mb:.0f} MB, {settle_s:.0f} s after the last close "
+              f"{m.after_ttl_mb:.0f} MB ({m.active_after} open sessions), after one more session closed "
+              f"{m.after_reap_mb:.0f} MB")  # fmt: skip
+    after = [m.after_reap_mb for m in memories]
     rows = [
         Row(f"{viewers} ws viewers p50 page ready", f"{p50 * 1000:.0f} ms ({p50 / alone_median:.1f}x alone)"),
         Row(f"{viewers} ws viewers p95 page ready", f"{p95 * 1000:.0f} ms ({p95 / alone_median:.1f}x)"),
         Row(f"{viewers} ws viewers errors", f"{len(errors)}", "0", not errors),
         Row("ws server RSS start/peak", f"{mem_start:.0f} / {peak:.0f} MB"),
-        Row("ws server RSS after TTL / reaped", f"{mem_ttl:.0f} / {mem_end:.0f} MB"),
+        Row("ws server RSS after each crowd", " / ".join(f"{mb:.0f}" for mb in after) + " MB"),
     ]
+    if len(after) > 1:
+        # A leak grows with every crowd; the allocator's high-water mark does not. Allow 10% of the first crowd's
+        # rise (and at least 5 MB) for noise: caches filling, fragmentation.
+        growth = after[-1] - after[0]
+        allowance = max(5.0, 0.1 * (peak - mem_start))
+        per_session_kb = growth * 1024 / (viewers * (len(after) - 1))
+        print(f"  growth from crowd 1 to crowd {len(after)} (after each): {growth:+.0f} MB, "
+              f"{per_session_kb:+.0f} kB per session")  # fmt: skip
+        rows.append(
+            Row("ws RSS growth crowd 1 -> last", f"{growth:+.0f} MB", f"<= {allowance:.0f} MB", growth <= allowance)
+        )
     details = {
         "client": "ws",
         "viewers": viewers,
         "rounds": rounds,
         "window_s": window_s,
         "think_s": think_s,
+        "crowds": [m.__dict__ for m in memories],
         "session_ttl_s": WS_SESSION_TTL_S,
         "file_watcher": file_watcher,
         "alone": alone.__dict__,
@@ -424,11 +485,6 @@ def run_ws(
         "memory_samples": sampler.samples,
         "mem_start_mb": mem_start,
         "mem_peak_mb": peak,
-        "mem_after_ttl_mb": mem_ttl,
-        "active_sessions_after_ttl": active_after,
-        "mem_end_mb": mem_end,
-        "settled_for_s": settled_for,
-        "wall_s": wall,
     }
     common.save_rows("concurrency_ws", rows, details)
     return rows
@@ -436,7 +492,13 @@ def run_ws(
 
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__.splitlines()[0], runs=3, budget_s=240)
-    p.add_argument("--client", choices=("browser", "ws"), default="browser", help="viewer kind (see above)")
+    p.add_argument(
+        "--client",
+        choices=("browser", "ws"),
+        default="browser",
+        help="browser: Chromium pages (default); ws: websocket clients driving real sessions, no browser "
+        "(the way to run 50 viewers on 2 cores)",
+    )
     p.add_argument("--viewers", type=int, default=50)
     p.add_argument("--browsers", type=int, default=3, help="browser: Chromium processes the contexts are spread over")
     p.add_argument("--ramp-s", type=float, default=0.0, help="spread viewer starts over this many seconds")
@@ -451,6 +513,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--window-s", type=float, default=60, help="ws: start no page after this many seconds")
     p.add_argument("--think-s", type=float, default=0.0, help="ws: pause before each page switch")
     p.add_argument(
+        "--crowds", type=int, default=2, help="ws: run the crowd this many times (memory after each: leak or not)"
+    )
+    p.add_argument(
         "--file-watcher",
         choices=("auto", "watchdog", "poll", "none"),
         default=None,
@@ -460,8 +525,8 @@ def main(argv: list[str] | None = None) -> None:
         "(KeyError in importlib); 'none' avoids both",
     )
     args = p.parse_args(argv)
-    if args.viewers < 1 or args.runs < 0 or args.rounds < 0:
-        sys.exit("--viewers must be >= 1, --runs and --rounds >= 0")
+    if args.viewers < 1 or args.crowds < 1 or args.runs < 0 or args.rounds < 0:
+        sys.exit("--viewers and --crowds must be >= 1, --runs and --rounds >= 0")
     if args.client == "ws":
         settle_s = WS_SESSION_TTL_S + 15 if args.settle_s is None else args.settle_s
         rows = run_ws(
@@ -470,6 +535,7 @@ def main(argv: list[str] | None = None) -> None:
             args.ramp_s,
             args.window_s,
             args.think_s,
+            args.crowds,
             args.budget_s,
             settle_s,
             args.file_watcher,

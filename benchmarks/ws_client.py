@@ -10,7 +10,7 @@ streamlit/runtime/app_session.py, runtime/scriptrunner_utils/script_run_context.
   reconnect to. The token only gates reading the signed auth cookie (st.login), so an anonymous client sends
   just "streamlit" and gets a new session. The Origin header, when sent, must equal the Host (same origin).
 * One websocket binary frame is one serialized ForwardMsg (server to client) or BackMsg (client to server).
-  Frames can be large (a Plotly figure is hundreds of kB), so the client lifts websockets' 1 MiB frame limit.
+  Frames can be large (the overview's map is 130 kB here), so the client lifts websockets' 1 MiB frame limit.
 * The server does nothing until asked: the frontend sends BackMsg.rerun_script with a ClientState (query
   string, page, widget states, browser context). For an `st.navigation` app the page is named either by its
   `page_script_hash` (known once the app has run: ForwardMsg.navigation lists the pages) or, on a cold load,
@@ -18,24 +18,27 @@ streamlit/runtime/app_session.py, runtime/scriptrunner_utils/script_run_context.
 * A run starts with ForwardMsg.new_session and ends with ForwardMsg.script_finished. FINISHED_EARLY_FOR_RERUN
   is not the end of a page load: `st.switch_page` / `st.rerun` stop the run and start another in the same
   chain, whose own script_finished follows.
-* Message cache: since the server-side cache was removed, the *client* says what it has cached. Every rerun
+* Message cache: in 1.67 the server keeps no message cache; the *client* says what it has cached. Every rerun
   carries ClientState.cached_message_hashes; a large (>= global.minCachedMessageSize, 10 kB) new_element
   delta whose hash is in that list is sent as a ForwardMsg holding only `ref_hash` (plus metadata), and the
   client must substitute its cached copy; there is no HTTP endpoint to fetch a missing one. Like the
   frontend, this client keeps every message marked `metadata.cacheable` and forgets one after
   new_session.config.max_cached_message_age completed runs without using it. A ref it cannot resolve is an
   error (it would be a blank element in a browser).
-* Nothing needs a reply: heartbeats (BackMsg.app_heartbeat) are the frontend's own keep-alive for idle tabs,
-  and the websocket-level pings of the server are answered by the websockets library.
+* Nothing needs a reply. BackMsg.app_heartbeat is the frontend's own keep-alive (the server answers it with
+  heartbeat_ack) and is not sent here; the server's websocket-level pings are answered by the websockets
+  library as long as frames are read, which a background task always does.
 * Not done: static files, media (/media/...) and component assets a browser would fetch over HTTP, and
   drawing. Widget states are not echoed back: each rerun sends none, as a fresh tab does, so widgets keep
-  only what the script itself puts in st.session_state.
+  only what the script itself puts in st.session_state. A "page ready" here is therefore the server's part of
+  a page view: the script run and the transfer of its messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
@@ -60,7 +63,9 @@ class PageLoad:
 
     label: str
     seconds: float = 0.0
-    bytes_received: int = 0  # websocket payload bytes (serialized ForwardMsgs, after any permessage-deflate)
+    # Websocket payload bytes (serialized ForwardMsgs). server.enableWebsocketCompression is off by default, so
+    # this is also what crossed the wire, less a few bytes of framing per message.
+    bytes_received: int = 0
     frames: int = 0
     deltas: int = 0
     refs_resolved: int = 0  # elements sent as a ref_hash and taken from this client's cache
@@ -106,6 +111,7 @@ class StreamlitWsClient:
         self._current: PageLoad | None = None
         self._done: asyncio.Future[None] | None = None
         self._closed_reason: str | None = None
+        self._closing = False  # close() was called: the end of the stream is ours, not an error
         self.desynced = False  # a load timed out; later loads could be ended by its late script_finished
 
     @property
@@ -135,6 +141,7 @@ class StreamlitWsClient:
         self._reader = asyncio.create_task(self._read_forever(), name="st-ws-reader")
 
     async def close(self) -> None:
+        self._closing = True
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -219,7 +226,7 @@ class StreamlitWsClient:
         else:
             self._closed_reason = "closed by the server"
         finally:
-            if self._closed_reason:
+            if self._closed_reason and not self._closing:
                 self._error(f"websocket closed ({self._closed_reason})", fatal=True)
 
     def _on_frame(self, frame: bytes) -> None:
@@ -287,14 +294,14 @@ class StreamlitWsClient:
         elif element_type == "heading" and load is not None:
             load.headings.append(element.heading.body)
 
-    def _on_script_finished(self, status: int) -> None:
+    def _on_script_finished(self, status: ForwardMsg.ScriptFinishedStatus.ValueType) -> None:
         if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
             self._completed_runs += 1
             self._expire_cache()
         if status in (ForwardMsg.FINISHED_EARLY_FOR_RERUN, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
             return  # st.switch_page / st.rerun: another run of the same request follows (no fragments here)
         if status != ForwardMsg.FINISHED_SUCCESSFULLY:
-            self._error(f"script finished with {ForwardMsg.ScriptFinishedStatus.Name(status)}")  # type: ignore[arg-type]
+            self._error(f"script finished with {ForwardMsg.ScriptFinishedStatus.Name(status)}")
         # The run is over either way: the load ends here, with or without errors.
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
@@ -344,8 +351,6 @@ def active_sessions(base_url: str, timeout_s: float = 10) -> int | None:
 
     Closed sessions kept for reconnection (server.disconnectedSessionTTL) are not counted.
     """
-    import urllib.request
-
     if urlsplit(base_url).hostname not in LOOPBACK_HOSTS:
         raise ValueError(f"only 127.0.0.1 servers are allowed, not {base_url!r}")
     url = f"{base_url.rstrip('/')}/_stcore/metrics?families=active_sessions"
