@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from charts.rating_map import selected_outline
 from charts.style import BASE_FONT_SIZE, base_layout, footprint_geo
-from geo.boundaries import geojson_bounds, geojson_subset
+from geo.boundaries import geojson_bounds, geojson_data_url
 
 NOT_PUBLISHED_GREY = "#D8DDE0"
 
@@ -32,7 +32,7 @@ def measure_map(
     if not published.empty:
         fig.add_trace(
             go.Choropleth(
-                geojson=geojson_subset(geojson, set(published["code"])),
+                geojson=geojson_data_url(geojson, set(published["code"])),
                 locations=published["code"],
                 z=published["value"],
                 colorscale="Blues",
@@ -59,7 +59,7 @@ def measure_map(
     if missing:
         fig.add_trace(
             go.Choropleth(
-                geojson=geojson_subset(geojson, set(missing)),
+                geojson=geojson_data_url(geojson, set(missing)),
                 locations=missing,
                 z=[0] * len(missing),
                 colorscale=[[0, NOT_PUBLISHED_GREY], [1, NOT_PUBLISHED_GREY]],

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, footprint_geo, short_citation
-from geo.boundaries import geojson_bounds, geojson_subset
+from geo.boundaries import geojson_bounds, geojson_data_url
 from stp_data.ratings import NOT_RATED, RATING_GROUPS, UNPUBLISHED
 
 SELECTED_OUTLINE = "#000000"
@@ -26,7 +26,7 @@ HOVER = (
 def selected_outline(geojson: dict, code: str) -> go.Choropleth:
     """A thick outline around one footprint, transparent inside, for 'you are here'."""
     return go.Choropleth(
-        geojson=geojson_subset(geojson, {code}),
+        geojson=geojson_data_url(geojson, {code}),
         locations=[code],
         z=[0],
         colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
@@ -73,7 +73,7 @@ def rating_map(
         codes = members["code"].tolist()
         fig.add_trace(
             go.Choropleth(
-                geojson=geojson_subset(geojson, set(codes)),
+                geojson=geojson_data_url(geojson, set(codes)),
                 locations=codes,
                 z=[1] * len(codes),
                 colorscale=[[0, RATING_COLOURS[group]], [1, RATING_COLOURS[group]]],
@@ -91,7 +91,7 @@ def rating_map(
         # A user's boundaries of another vintage: areas our 2017 tables do not cover, shown not hidden.
         fig.add_trace(
             go.Choropleth(
-                geojson=geojson_subset(geojson, set(unmatched)),
+                geojson=geojson_data_url(geojson, set(unmatched)),
                 locations=unmatched,
                 z=[0] * len(unmatched),
                 colorscale=[[0, NO_DATA], [1, NO_DATA]],

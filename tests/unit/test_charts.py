@@ -11,7 +11,7 @@ import pytest
 from charts.bell_curve import rating_bell_curve
 from charts.rating_map import rating_map
 from charts.style import MAP_CONFIG, RATING_COLOURS, short_citation
-from geo.boundaries import BOUNDARIES_2017, load_boundaries, to_geojson
+from geo.boundaries import BOUNDARIES_2017, geojson_from_data_url, load_boundaries, to_geojson
 from stp_data import ratings
 from stp_data.loading import load_bundle
 from stp_data.profiles import footprint_profiles
@@ -56,7 +56,7 @@ def test_map_legend_names_groups_in_rating_order(inputs):
 def test_each_map_trace_carries_only_its_own_shapes(inputs):
     _, profiles, geojson, _, _ = inputs
     for trace in rating_map(geojson, profiles).data:
-        assert {f["id"] for f in trace.geojson["features"]} == set(trace.locations)
+        assert {f["id"] for f in geojson_from_data_url(trace.geojson)["features"]} == set(trace.locations)
 
 
 def test_map_hover_gives_name_code_region_population_rating_source(inputs):

@@ -21,6 +21,7 @@ from charts import export as png_export
 from charts.board_pack import board_pack_pdf
 from charts.export import ExportUnavailableError, board_ready_figure, chromium_path, figure_png
 from charts.style import footprint_geo
+from geo.boundaries import geojson_data_url
 from stp_data.spreadsheet import sheet_title, table_xlsx_bytes
 
 HOSTILE = '=HYPERLINK("http://evil.example","click")'
@@ -72,7 +73,7 @@ def map_figure() -> go.Figure:
     }
     fig = go.Figure(
         go.Choropleth(
-            geojson=geojson,
+            geojson=geojson_data_url(geojson, ["A", "B"]),  # as the app sends it: kaleido must fetch the data URL
             locations=["A", "B"],
             z=[0, 1],
             colorscale=[[0, "#2166AC"], [1, "#B2182B"]],

@@ -13,7 +13,10 @@ from shapely.geometry import box
 from geo.boundaries import (
     BOUNDARIES_2017,
     BoundaryError,
+    geojson_data_url,
+    geojson_from_data_url,
     geojson_size_bytes,
+    geojson_subset,
     join_by_code,
     load_boundaries,
     simplify_preserving_borders,
@@ -117,3 +120,24 @@ def test_coverage_simplification_keeps_shared_borders():
     simple = simplify_preserving_borders(frame, tolerance_m=500)
     assert simple.geometry.is_valid.all()
     assert simple.geometry.iloc[0].intersection(simple.geometry.iloc[1]).area == pytest.approx(0, abs=1e-9)
+
+
+def test_geojson_data_url_round_trips_a_subset_and_escapes_what_urls_reserve():
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {"n": "50% # é"},
+                "geometry": {"type": "Point", "coordinates": [0, 1]},
+            }
+            for code in ("A#1", "B%2", "C")
+        ],
+    }
+    url = geojson_data_url(collection, {"A#1", "B%2"})
+    assert url.startswith("data:application/json,") and "#" not in url and url.isascii()
+    assert geojson_from_data_url(url) == geojson_subset(collection, {"A#1", "B%2"})
+    assert geojson_data_url(collection, ["B%2", "A#1"]) is url  # built once, whatever the order asked
+    other = {**collection, "features": collection["features"][:1]}
+    assert geojson_from_data_url(geojson_data_url(other, {"A#1", "B%2"}))["features"] == other["features"]
