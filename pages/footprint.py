@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.bell_curve import rating_bell_curve
 from charts.board_pack import board_pack_pdf
 from charts.export import figure_png
-from charts.gauges import gauge_row
-from stp_data import cached, ratings, view
+from stp_data import cached, view
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
-from stp_data.metrics import gauge_specs, versus_england
+from stp_data.metrics import versus_england
 from stp_data.profiles import footprint_detail
 
 cached.ensure_app_frame()
@@ -38,19 +36,8 @@ p = detail.profile
 st.title(p["name"])
 st.caption(f"ONS code {p['code']} · STP footprint as rated in July 2017")
 view.user_data_banner()
-bars, curve = view.rating_bars(profiles)
-bell_note = ratings.distribution_note(bundle.distribution)
-bell_figure = rating_bell_curve(
-    bars, curve, note=bell_note, highlight=(p["name"], p["rating"] if isinstance(p["rating"], str) else None)
-)
-areas = len(view.known_codes())
-themes = {
-    theme: gauge_specs(bundle.metrics, bundle.measures, p["code"], theme, areas=areas)
-    for theme in ("workforce", "finance", "your data")
-    if (bundle.measures["theme"] == theme).any()
-}
-# Finance figures are not on one basis: no middle band, which would rank them.
-gauge_figures = {theme: gauge_row(specs, columns=3, show_middle=theme != "finance") for theme, specs in themes.items()}
+figures = view.footprint_figures(bundle, profiles, p)
+bell_figure, bell_note, themes, gauge_figures = figures.bell, figures.bell_note, figures.specs, figures.gauges
 
 rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
 if view.uses_user_ratings():

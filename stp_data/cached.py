@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts.bell_curve import rating_bell_curve
+from charts.footprint_figures import FootprintFigures, footprint_figures
 from charts.rating_map import rating_map
 from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_boundaries, to_geojson
 from stp_data import ratings
@@ -89,6 +90,18 @@ def folder_files(folder: str) -> tuple[list[LoadedFile], list[str]]:
     """Files from the data folder, read once per server start (shared read-only by every session)."""
     loaded_at = datetime.now().strftime("%d %b %Y %H:%M")
     return read_folder(Path(folder), profiles()["code"].tolist(), loaded_at)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def default_footprint_figures(code: str) -> FootprintFigures:
+    """A footprint page's figures for the bundled data: the same for every viewer, built once per footprint.
+
+    Building them is most of a footprint page's run (Plotly validates every gauge); 44 footprints' worth is a
+    few MB. Read-only, like default_overview_figures.
+    """
+    bars, curve = rating_bars()
+    profile = profiles().set_index("code", drop=False).loc[code]
+    return footprint_figures(bundle(), profile, bars, curve, areas=len(profiles()))
 
 
 @st.cache_resource(show_spinner=False)

@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from charts.export import ExportUnavailableError, figure_png
+from charts.footprint_figures import FootprintFigures
+from charts.footprint_figures import footprint_figures as build_footprint_figures
 from charts.style import MAP_CONFIG, for_board
 from stp_data import cached, ratings
 from stp_data.export import safe_csv_bytes
@@ -221,14 +223,27 @@ def known_codes() -> list[str]:
     return sorted({*cached.profiles()["code"], *extra})
 
 
+def uses_bundled_data_only() -> bool:
+    """No file, folder or boundaries of the user's: figures are the same for every viewer and can be shared."""
+    return not user_files() and st.session_state.get(USER_BOUNDARIES) is None
+
+
 def overview_figures(geojson: dict, profiles: pd.DataFrame, bars: pd.DataFrame, curve: pd.DataFrame, note: str):
     """The overview's map and bell curve: built once for the bundled data, per view for the user's."""
     from charts.bell_curve import rating_bell_curve
     from charts.rating_map import rating_map
 
-    if not user_files() and st.session_state.get(USER_BOUNDARIES) is None:
+    if uses_bundled_data_only():
         return cached.default_overview_figures()
     return rating_map(geojson, profiles), rating_bell_curve(bars, curve, note=note)
+
+
+def footprint_figures(bundle: Bundle, profiles: pd.DataFrame, profile: pd.Series) -> FootprintFigures:
+    """A footprint page's bell curve and gauges: built once per footprint for the bundled data, per view otherwise."""
+    if uses_bundled_data_only():
+        return cached.default_footprint_figures(profile["code"])
+    bars, curve = rating_bars(profiles)
+    return build_footprint_figures(bundle, profile, bars, curve, areas=len(known_codes()))
 
 
 def clickable_map(fig: go.Figure, *, key: str, alt: str) -> None:

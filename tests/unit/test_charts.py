@@ -132,3 +132,14 @@ def test_board_copy_scales_type_and_leaves_the_original(inputs):
     assert original.layout.height == 640
     map_board = for_board(rating_map(geojson, profiles))
     assert map_board.layout.height > 640 and map_board.layout.geo == rating_map(geojson, profiles).layout.geo
+
+
+def test_footprint_figures_mark_the_footprint_and_give_a_gauge_row_per_theme(inputs):
+    from charts.footprint_figures import footprint_figures
+
+    bundle, profiles, _, bars, curve = inputs
+    frimley = profiles.set_index("code", drop=False).loc["E54000034"]
+    figures = footprint_figures(bundle, frimley, bars, curve, areas=44)
+    assert "Frimley" in figures.bell.layout.title.text
+    assert list(figures.gauges) == list(figures.specs) == ["workforce", "finance"]
+    assert figures.bell_note == ratings.distribution_note(bundle.distribution)
