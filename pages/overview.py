@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stp_data import cached, ratings, view
+from stp_data import cached, view
 from stp_data.links import escape_markdown
 
 cached.ensure_app_frame()
@@ -56,15 +56,10 @@ geojson, boundary_label = view.map_geometry()
 join_report = cached.map_geometry()[1]
 bars, curve = view.rating_bars(profiles)
 counts = bars.set_index("rating")["total"]
-summary = ratings.group_summary(profiles, counts)
-middle = ratings.middle_footprints(profiles)
+summary, middle = view.overview_tables(profiles, bars)
 unpublished = int(profiles["rating"].isna().sum())
 middle_count = int(summary.loc[summary["group"] == "The middle", "footprints"].iloc[0])
-bell_note = (
-    "Counts: your ratings file (see the banner above)."
-    if view.uses_user_ratings()
-    else ratings.distribution_note(bundle.distribution)
-)
+bell_note = view.bell_note()
 user_measures = bundle.measures.loc[bundle.measures["theme"] == "your data"].set_index("measure")
 
 st.title(

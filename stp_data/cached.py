@@ -92,6 +92,19 @@ def folder_files(folder: str) -> tuple[list[LoadedFile], list[str]]:
     return read_folder(Path(folder), profiles()["code"].tolist(), loaded_at)
 
 
+@st.cache_resource(show_spinner=False)
+def distribution_note() -> str:
+    """The bell curve's source line (the rating counts are always the bundled ones unless a ratings file is used)."""
+    return ratings.distribution_note(bundle().distribution)
+
+
+@st.cache_resource(show_spinner=False)
+def default_overview_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overview's headline numbers and middle footprints for the bundled data. Read-only."""
+    bars, _ = rating_bars()
+    return ratings.group_summary(profiles(), bars.set_index("rating")["total"]), ratings.middle_footprints(profiles())
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def default_footprint_figures(code: str) -> FootprintFigures:
     """A footprint page's figures for the bundled data: the same for every viewer, built once per footprint.
@@ -112,5 +125,4 @@ def default_overview_figures() -> tuple[go.Figure, go.Figure]:
     """
     geojson, _ = map_geometry()
     bars, curve = rating_bars()
-    note = ratings.distribution_note(bundle().distribution)
-    return rating_map(geojson, profiles()), rating_bell_curve(bars, curve, note=note)
+    return rating_map(geojson, profiles()), rating_bell_curve(bars, curve, note=distribution_note())

@@ -116,7 +116,7 @@ def table_downloads(frame: pd.DataFrame, *, name: str, source: str) -> None:
     with left:
         st.download_button(
             "Download table (CSV)",
-            safe_csv_bytes(frame),
+            data=lambda: safe_csv_bytes(frame),  # made on click, not on every run
             file_name=f"{name}.csv",
             mime="text/csv",
             on_click="ignore",
@@ -236,6 +236,17 @@ def overview_figures(geojson: dict, profiles: pd.DataFrame, bars: pd.DataFrame, 
     if uses_bundled_data_only():
         return cached.default_overview_figures()
     return rating_map(geojson, profiles), rating_bell_curve(bars, curve, note=note)
+
+
+def overview_tables(profiles: pd.DataFrame, bars: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Headline numbers (top, middle, bottom) and the middle footprints: shared for the bundled data."""
+    if uses_bundled_data_only():
+        return cached.default_overview_tables()
+    return ratings.group_summary(profiles, bars.set_index("rating")["total"]), ratings.middle_footprints(profiles)
+
+
+def bell_note() -> str:
+    return "Counts: your ratings file (see the banner above)." if uses_user_ratings() else cached.distribution_note()
 
 
 def footprint_figures(bundle: Bundle, profiles: pd.DataFrame, profile: pd.Series) -> FootprintFigures:
