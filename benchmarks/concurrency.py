@@ -428,7 +428,7 @@ def run_ws(
     print(f"Concurrency (websocket clients): {len(memories)} crowd(s) of {viewers} viewers, each viewer up to "
           f"{rounds} rounds of 3 footprints + overview within {window_s:.0f} s{think}, ramp {ramp_s:.0f} s; "
           f"crowds took {walls}; server.disconnectedSessionTTL={WS_SESSION_TTL_S} s, "
-          f"server.fileWatcherType={file_watcher or 'as configured (auto)'}")  # fmt: skip
+          f"server.fileWatcherType={file_watcher or 'as in .streamlit/config.toml (none)'}")  # fmt: skip
     if skipped:
         print(f"  {skipped} crowd(s) skipped: not enough of the {budget_s:.0f} s budget left")
     print(common.describe_ms("  alone: first page (connect + overview)", alone.first))
@@ -519,7 +519,7 @@ def main(argv: list[str] | None = None) -> None:
         "--file-watcher",
         choices=("auto", "watchdog", "poll", "none"),
         default=None,
-        help="ws: server.fileWatcherType (default: the app's config, i.e. Streamlit's 'auto'). With a watcher, "
+        help="ws: server.fileWatcherType (default: the app's config, which sets 'none'). With a watcher, "
         "each session's first run walks sys.modules to register watchers (0.5-1 s of the server's event loop "
         "here), and an edit to a source file mid-run evicts the app's modules while other sessions import them "
         "(KeyError in importlib); 'none' avoids both",
