@@ -106,6 +106,7 @@ def main() -> None:
                 view.board_toggle()
                 view.share_control(page.url_path)
                 provenance_footer()
+    cached.freeze_startup_heap()  # once per server, after the first complete run has loaded what every run shares
 
 
 main()
