@@ -469,8 +469,8 @@ def run_ws(
         per_session_kb = per_crowd * 1024 / viewers
         print(f"  growth from crowd 1 to crowd {len(after)} (after each): {growth:+.0f} MB, {per_crowd:+.1f} MB per "
               f"crowd, {per_session_kb:+.0f} kB per session")  # fmt: skip
-        verdict = per_crowd <= allowance
-        rows.append(Row("ws RSS growth per crowd after the first", f"{per_crowd:+.1f} MB", f"<= {allowance:.0f} MB", verdict))
+        label, limit = "ws RSS growth per crowd after the first", f"<= {allowance:.0f} MB"
+        rows.append(Row(label, f"{per_crowd:+.1f} MB", limit, per_crowd <= allowance))
     details = {
         "client": "ws",
         "viewers": viewers,
