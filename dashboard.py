@@ -88,6 +88,7 @@ def main() -> None:
         # "/?stp=CODE" is the short deep link: open that footprint's page.
         view.open_footprint(linked.code)
 
+    cached.freeze_startup_heap()  # once per server process
     share_slot = board_bar() if board else None
     notice = st.session_state.pop(NOTICE, None)
     if notice:
@@ -106,7 +107,6 @@ def main() -> None:
                 view.board_toggle()
                 view.share_control(page.url_path)
                 provenance_footer()
-    cached.freeze_startup_heap()  # once per server, after the first complete run has loaded what every run shares
 
 
 main()

@@ -28,7 +28,7 @@ RATING_COLOURS = dict(zip(RATING_GROUPS, ("#2166AC", "#92C5DE", "#BABABA", "#F4A
 # Maps are SVG (Plotly geo), not WebGL (MapLibre): 44 shapes draw in milliseconds, with no software-WebGL start-up
 # on machines without a GPU. Plotly's geo maps fetch a world outline (topojson) from a CDN before drawing, even
 # with every base layer hidden; an empty topology as a data: URL answers that fetch with no network. plotly.js
-# appends "<scope>_<resolution>m.json" to the URL, which the trailing "#" turns into a harmless fragment.
+# appends "/<scope>_<resolution>m.json" to the URL, which the trailing "#" turns into a harmless fragment.
 OFFLINE_TOPOJSON_URL = (
     "data:application/json,"
     + urllib.parse.quote(json.dumps({"type": "Topology", "objects": {}, "arcs": []}, separators=(",", ":")))

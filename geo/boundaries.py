@@ -174,10 +174,19 @@ def geojson_bounds(collection: dict) -> tuple[float, float, float, float]:
 
 _URL_PREFIX = "data:application/json,"
 _URL_CACHE_SIZE = 256
-# (id of the collection, ids of the features) -> (the collection, its URL). The entry holds the collection, so
-# its id cannot be reused by another object while the entry exists.
-_url_cache: OrderedDict[tuple[int, frozenset[str]], tuple[dict, str]] = OrderedDict()
+# Collections shared by every viewer for the life of the process (the bundled boundaries), by id. Only their URLs
+# are cached: a user's boundaries stay in their session and are never kept here.
+_shared: dict[int, dict] = {}
+# (id of a shared collection, ids of the features) -> URL.
+_url_cache: OrderedDict[tuple[int, frozenset[str]], str] = OrderedDict()
 _url_cache_lock = threading.Lock()
+
+
+def share_collection(collection: dict) -> dict:
+    """Mark a read-only collection that lives as long as the process, so its data: URLs are built only once."""
+    with _url_cache_lock:
+        _shared[id(collection)] = collection
+    return collection
 
 
 def geojson_data_url(collection: dict, codes: Collection[str]) -> str:
@@ -185,22 +194,24 @@ def geojson_data_url(collection: dict, codes: Collection[str]) -> str:
 
     Why not the dict: Plotly and Streamlit deep-copy and re-encode a dict of coordinates on every page run
     (about 60 ms for the 44 footprints, most of an overview run); a string is copied and encoded in
-    microseconds. Same bytes to the browser, no network (a data: URL never leaves it). Cached per collection
-    and set of ids, because the same shapes are drawn on every run.
+    microseconds. Same bytes to the browser, no network (a data: URL never leaves it). For a shared collection
+    (share_collection) each set of ids is encoded once, because the same shapes are drawn on every run.
     """
     key = (id(collection), frozenset(codes))
     with _url_cache_lock:
-        hit = _url_cache.get(key)
-        if hit is not None and hit[0] is collection:
+        shared = _shared.get(key[0]) is collection
+        url = _url_cache.get(key) if shared else None
+        if url is not None:
             _url_cache.move_to_end(key)
-            return hit[1]
+            return url
     # ensure_ascii: the text is pure ASCII, so only '%' (escape) and '#' (fragment) need escaping in the URL.
     text = json.dumps(geojson_subset(collection, key[1]), separators=(",", ":"), ensure_ascii=True)
     url = _URL_PREFIX + text.replace("%", "%25").replace("#", "%23")
-    with _url_cache_lock:
-        _url_cache[key] = (collection, url)
-        while len(_url_cache) > _URL_CACHE_SIZE:
-            _url_cache.popitem(last=False)
+    if shared:
+        with _url_cache_lock:
+            _url_cache[key] = url
+            while len(_url_cache) > _URL_CACHE_SIZE:
+                _url_cache.popitem(last=False)
     return url
 
 

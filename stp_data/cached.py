@@ -19,7 +19,7 @@ import streamlit as st
 from charts.bell_curve import rating_bell_curve
 from charts.footprint_figures import FootprintFigures, footprint_figures
 from charts.rating_map import rating_map
-from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_boundaries, to_geojson
+from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_boundaries, share_collection, to_geojson
 from stp_data import ratings
 from stp_data.loading import Bundle, load_bundle
 from stp_data.profiles import footprint_profiles
@@ -46,7 +46,7 @@ def map_geometry() -> tuple[dict, JoinReport]:
     """Browser GeoJSON of the footprints that have a profile, and what didn't join."""
     boundaries = load_boundaries(BOUNDARIES_2017, code_column="stp17cd", name_column="stp17nm")
     joined, report = join_by_code(boundaries, profiles()[["code"]], "code")
-    return to_geojson(joined), report
+    return share_collection(to_geojson(joined)), report
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,13 +63,17 @@ def footprint_names() -> dict[str, str]:
 
 @st.cache_resource(show_spinner=False)
 def freeze_startup_heap() -> bool:
-    """Move everything alive after the first run (modules, bundled data, shared figures) out of the GC's sight.
+    """Build what every run shares, then move the heap out of the garbage collector's sight (gc.freeze).
 
     Streamlit runs a full garbage collection after every script run (runner.postScriptGC), which keeps
     per-session garbage from piling up, but with pandas, plotly and geopandas loaded a full pass walked about a
     million long-lived objects: most of a page's server time (py-spy: ~150 ms of a 200 ms footprint switch).
-    Frozen, they are skipped, and each pass only looks at what sessions created since (gc.freeze docs).
+    Frozen, they are skipped, and each pass only looks at what sessions create. Called once, before the first
+    page runs, so little of that first session is frozen with it (frozen objects are never collected).
     """
+    import charts.board_pack  # noqa: F401  (the footprint page's PDF export: fpdf is large; load it before freezing)
+
+    default_overview_figures()
     gc.collect()
     gc.freeze()
     return True

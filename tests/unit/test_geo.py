@@ -19,6 +19,7 @@ from geo.boundaries import (
     geojson_subset,
     join_by_code,
     load_boundaries,
+    share_collection,
     simplify_preserving_borders,
     to_geojson,
 )
@@ -138,6 +139,22 @@ def test_geojson_data_url_round_trips_a_subset_and_escapes_what_urls_reserve():
     url = geojson_data_url(collection, {"A#1", "B%2"})
     assert url.startswith("data:application/json,") and "#" not in url and url.isascii()
     assert geojson_from_data_url(url) == geojson_subset(collection, {"A#1", "B%2"})
-    assert geojson_data_url(collection, ["B%2", "A#1"]) is url  # built once, whatever the order asked
+    assert geojson_data_url(collection, ["B%2", "A#1"]) == url  # whatever the order asked
     other = {**collection, "features": collection["features"][:1]}
     assert geojson_from_data_url(geojson_data_url(other, {"A#1", "B%2"}))["features"] == other["features"]
+
+
+def test_only_shared_collections_have_their_urls_kept():
+    from geo import boundaries
+
+    def collection() -> dict:
+        feature = {"type": "Feature", "id": "A", "properties": {}, "geometry": {"type": "Point", "coordinates": [0, 1]}}
+        return {"type": "FeatureCollection", "features": [feature]}
+
+    before = len(boundaries._url_cache)
+    users = collection()  # a user's upload: lives in their session only, never held by the server
+    assert geojson_data_url(users, {"A"}) == geojson_data_url(users, {"A"})
+    assert len(boundaries._url_cache) == before
+    bundled = share_collection(collection())
+    assert geojson_data_url(bundled, {"A"}) is geojson_data_url(bundled, {"A"})  # encoded once
+    assert len(boundaries._url_cache) == before + 1
