@@ -31,7 +31,9 @@ import asyncio
 import sys
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import common
 from common import Row
@@ -123,6 +125,25 @@ async def viewer(index: int, browser: Browser, url: str, switches: int, results:
         await context.close()
 
 
+async def staggered(
+    viewers: int, ramp_s: float, budget_s: float, viewer: Callable[[int], Coroutine[Any, Any, None]]
+) -> list[str]:
+    """Start viewer(0..n-1) spread over ramp_s, wait up to budget_s; cancel and report any still running."""
+
+    async def start(i: int) -> None:
+        await asyncio.sleep(ramp_s * i / max(1, viewers))
+        await viewer(i)
+
+    tasks = [asyncio.create_task(start(i)) for i in range(viewers)]
+    _, pending = await asyncio.wait(tasks, timeout=budget_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=30)
+        return [f"{len(pending)} viewers unfinished after the {budget_s:.0f} s budget"]
+    return []
+
+
 async def crowd(url: str, viewers: int, browsers: int, switches: int, ramp_s: float, budget_s: float) -> Results:
     results = Results()
     async with async_playwright() as playwright:
@@ -131,18 +152,9 @@ async def crowd(url: str, viewers: int, browsers: int, switches: int, ramp_s: fl
             for _ in range(browsers)
         ]
         try:
-
-            async def start(i: int) -> None:
-                await asyncio.sleep(ramp_s * i / max(1, viewers))
-                await viewer(i, pool[i % len(pool)], url, switches, results)
-
-            tasks = [asyncio.create_task(start(i)) for i in range(viewers)]
-            _, pending = await asyncio.wait(tasks, timeout=budget_s)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=30)
-                results.errors.append(f"{len(pending)} viewers unfinished after the {budget_s:.0f} s budget")
+            results.errors += await staggered(
+                viewers, ramp_s, budget_s, lambda i: viewer(i, pool[i % len(pool)], url, switches, results)
+            )
         finally:
             for browser in pool:
                 await browser.close()
@@ -316,17 +328,9 @@ async def ws_crowd(
     results = WsResults()
     window = common.Deadline(ramp_s + window_s)
 
-    async def start(i: int) -> None:
-        await asyncio.sleep(ramp_s * i / max(1, viewers))
-        await ws_viewer(i, url, rounds, window, think_s, results)
-
-    tasks = [asyncio.create_task(start(i)) for i in range(viewers)]
-    _, pending = await asyncio.wait(tasks, timeout=budget_s)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=30)
-        results.errors.append(f"{len(pending)} viewers unfinished after the {budget_s:.0f} s budget")
+    results.errors += await staggered(
+        viewers, ramp_s, budget_s, lambda i: ws_viewer(i, url, rounds, window, think_s, results)
+    )
     return results
 
 
