@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
     # The repo root makes `geo`, `charts`, `stp_data` and `tests.browser.helpers` importable.
     sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Browser, Page, Playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
 
 from tests.browser.helpers import free_port, wait_for_app, wait_for_map, wait_healthy  # noqa: E402
 
@@ -187,6 +187,21 @@ def launch_chromium(playwright: Playwright) -> Browser:
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package")
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def dashboard_baseline_and_browser() -> Iterator[tuple[Server, Server, Browser]]:
+    """Both apps served side by side and one headless Chromium: what every browser benchmark compares in."""
+    with (
+        streamlit_server(DASHBOARD) as dashboard,
+        streamlit_server(BASELINE) as baseline,
+        sync_playwright() as playwright,
+    ):
+        browser = launch_chromium(playwright)
+        try:
+            yield dashboard, baseline, browser
+        finally:
+            browser.close()
 
 
 def record_external(page: Page) -> list[str]:

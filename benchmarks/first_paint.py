@@ -10,12 +10,11 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import common
 from common import Row
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 TARGET_RATIO = 1.5
 CHARTS_IN_DOM_JS = "() => document.querySelectorAll('.js-plotly-plot').length >= 2"
@@ -57,12 +56,7 @@ def measure_once(browser: Browser, url: str, wait_drawn: Callable[[Page], None],
 def run(runs: int, budget_s: float) -> list[Row]:
     deadline = common.Deadline(budget_s)
     dashboard, baseline = Phases(), Phases()
-    with ExitStack() as stack:
-        dash_server = stack.enter_context(common.streamlit_server(common.DASHBOARD))
-        base_server = stack.enter_context(common.streamlit_server(common.BASELINE))
-        playwright = stack.enter_context(sync_playwright())
-        browser = common.launch_chromium(playwright)
-        stack.callback(browser.close)
+    with common.dashboard_baseline_and_browser() as (dash_server, base_server, browser):
 
         def dash(phases: Phases | None) -> float:
             return measure_once(browser, dash_server.url + "/", common.wait_overview_drawn, phases)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import ExitStack
 from itertools import cycle
 
 import common
 from common import Row
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.browser.helpers import map_point_on_screen, scroll_map_into_view  # common.py put the repo root on sys.path
 
@@ -80,12 +79,7 @@ def browser_part(runs: int, deadline: common.Deadline) -> dict[str, list[float]]
     names = common.footprint_names()
     points = footprint_points(common.SWITCH_CODES)
     times: dict[str, list[float]] = {"click": [], "deep_link": [], "baseline": []}
-    with ExitStack() as stack:
-        dash = stack.enter_context(common.streamlit_server(common.DASHBOARD))
-        base = stack.enter_context(common.streamlit_server(common.BASELINE))
-        playwright = stack.enter_context(sync_playwright())
-        browser = common.launch_chromium(playwright)
-        stack.callback(browser.close)
+    with common.dashboard_baseline_and_browser() as (dash, base, browser):
         time_deep_link(browser, dash.url, common.SWITCH_CODES[0], names[common.SWITCH_CODES[0]])  # warm-up
         time_baseline(browser, base.url)
         codes = cycle(common.SWITCH_CODES)

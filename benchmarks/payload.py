@@ -12,14 +12,13 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import common
 import plotly.graph_objects as go
 import shapely
 from common import Row
-from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocket
 
 TARGET_MAP_BYTES = 250 * 1024
 OGL_LINE = (
@@ -162,12 +161,7 @@ def run(runs: int, budget_s: float) -> list[Row]:
     sizes, map_fig = figure_sizes()
     dash_traffic: list[Traffic] = []
     base_traffic: list[Traffic] = []
-    with ExitStack() as stack:
-        dash = stack.enter_context(common.streamlit_server(common.DASHBOARD))
-        base = stack.enter_context(common.streamlit_server(common.BASELINE))
-        playwright = stack.enter_context(sync_playwright())
-        browser = common.launch_chromium(playwright)
-        stack.callback(browser.close)
+    with common.dashboard_baseline_and_browser() as (dash, base, browser):
         for _ in range(max(1, runs)):
             if deadline.expired():
                 break
