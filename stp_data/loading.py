@@ -12,6 +12,7 @@ import pandera.pandas as pa
 from stp_data import schemas
 from stp_data.errors import DataValidationError, Problem
 from stp_data.metrics import load_catalogue, load_metrics
+from stp_data.tables import MAX_TABLE_BYTES, read_table  # noqa: F401  (MAX_TABLE_BYTES: re-exported)
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -22,9 +23,6 @@ ICS_WAVES = "ics_waves.csv"
 CAPITAL = "capital_325m_july2017.csv"
 DISTRIBUTION = "rating_distribution_2017.csv"
 SOURCES = "sources.csv"
-
-# Past this a "table" is not one of ours: refuse before parsing, not after.
-MAX_TABLE_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -44,22 +42,6 @@ class Bundle:
     @property
     def codes(self) -> list[str]:
         return self.footprints["stp17cd"].tolist()
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV as text (types come from the schema), empty cells as missing."""
-    name = path.name
-    if not path.exists():
-        raise DataValidationError([Problem(name, None, None, "file not found")])
-    if path.stat().st_size > MAX_TABLE_BYTES:
-        raise DataValidationError([Problem(name, None, None, f"file is larger than {MAX_TABLE_BYTES:,} bytes")])
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError([Problem(name, None, None, f"could not be read as CSV: {exc}")]) from None
-    if frame.empty:
-        raise DataValidationError([Problem(name, None, None, "has a header but no rows")])
-    return frame.apply(lambda column: column.str.strip())
 
 
 def load_table(data_dir: Path, file: str, schema: pa.DataFrameSchema) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandera.pandas as pa
 
 from stp_data import schemas
 from stp_data.errors import DataValidationError, Problem
+from stp_data.tables import read_table
 
 THEMES = ("workforce", "finance", "your data")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
@@ -76,15 +77,11 @@ def metrics_schema(known_codes: Iterable[str], measures: Iterable[str]) -> pa.Da
 
 
 def load_catalogue(data_dir: Path) -> pd.DataFrame:
-    from stp_data.loading import read_table
-
     return schemas.validate(read_table(data_dir / "measures.csv"), catalogue_schema(), "measures.csv")
 
 
 def load_metrics(data_dir: Path, catalogue: pd.DataFrame, known_codes: Iterable[str]) -> pd.DataFrame:
     """Every metrics file named in the catalogue, validated, in one tidy frame."""
-    from stp_data.loading import read_table
-
     codes = list(known_codes)
     frames = []
     for file, listed in catalogue.groupby("file")["measure"]:
