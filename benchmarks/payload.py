@@ -136,7 +136,7 @@ def zoomed_map_png(map_fig: go.Figure, code: str, bounds: tuple[float, float, fl
     The in-app map has no zoom-to-footprint control, so the close-up is rendered from the same figure and
     the same simplified GeoJSON the browser receives; only the frame changes.
     """
-    from charts.export import figure_png
+    from exports.png import figure_png
     from charts.style import footprint_geo
 
     framed = go.Figure(map_fig)

@@ -9,20 +9,15 @@ import urllib.parse
 
 import plotly.graph_objects as go
 
+from settings import FONT_FAMILY, NHS_BLUE, NHS_DARK_GREY, NOT_RATED_COLOUR, RATING_PALETTE, TEXT  # noqa: F401
 from stp_data.ratings import NOT_RATED, RATING_GROUPS
 
-NHS_BLUE = "#005EB8"
-NHS_DARK_GREY = "#425563"
-TEXT = "#212B32"
-FONT_FAMILY = "Arial, Helvetica, sans-serif"
 BASE_FONT_SIZE = 16
 
 # ColorBrewer RdBu ends and inner tones (colour-blind safe, ordered), with a
 # neutral grey for ratings that were never published. The legend always names
 # the category, so colour is never the only cue.
-RATING_COLOURS = dict(zip(RATING_GROUPS, ("#2166AC", "#92C5DE", "#BABABA", "#F4A582", "#B2182B"), strict=True)) | {
-    NOT_RATED: "#E3E8EA"
-}
+RATING_COLOURS = dict(zip(RATING_GROUPS, RATING_PALETTE, strict=True)) | {NOT_RATED: NOT_RATED_COLOUR}
 
 
 # Maps are SVG (Plotly geo), not WebGL (MapLibre): 44 shapes draw in milliseconds, with no software-WebGL start-up

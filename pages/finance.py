@@ -1,8 +1,9 @@
 """Finance: the per-footprint finance figures found, each with its own source."""
 
-from pages.theme_view import render
-from stp_data import cached
+import settings as s
+from ui import state
+from ui.theme_view import render
 
-cached.ensure_app_frame()
+state.ensure_app_frame()
 
-render("finance", "Finance")
+render(s.FINANCE, "Finance")

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.board_pack import board_pack_pdf
-from charts.export import figure_png
-from stp_data import cached, view
+import settings as s
+from exports.pdf import board_pack_pdf
+from exports.png import figure_png
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
 from stp_data.metrics import versus_england
 from stp_data.profiles import footprint_detail
+from ui import controls, page_data, state
 
-cached.ensure_app_frame()
+state.ensure_app_frame()
 
 MERGED_2018 = "not published (merged into Cumbria and North East in 2018)"
+GAUGE_KEY = (
+    "Blue bar: this footprint. Black line: England. Shaded band: the middle half of "
+    "footprints (interquartile range); the scale spans the lowest to the highest footprint. ▲▼ compare with "
+    "England, blue where better, orange where worse."
+)
 
-bundle = view.active_bundle()
-profiles = view.active_profiles()
+data = page_data.current()
+bundle, profiles = data.bundle, data.profiles
 linked = parse_footprint_param(st.query_params.get("stp"), set(profiles["code"]))
 
 
@@ -26,171 +32,177 @@ def cited(cell: object) -> str:
     return " · ".join(f"[{escape_markdown(label)}]({url})" for label, url in links) or "no source"
 
 
-if linked.code is None:
+def ask_for_a_footprint() -> None:
+    """No footprint in the link: say how to choose one. The sidebar (drawn after the page) has the search box."""
     st.title("Footprint")
     st.info("Choose a footprint with **Find a footprint** in the sidebar, or from the overview's map or list.")
-    st.stop()
-
-detail = footprint_detail(bundle, profiles, linked.code)
-p = detail.profile
-st.title(p["name"])
-st.caption(f"ONS code {p['code']} · STP footprint as rated in July 2017")
-view.user_data_banner()
-figures = view.footprint_figures(bundle, profiles, p)
-bell_figure, bell_note, themes, gauge_figures = figures.bell, figures.bell_note, figures.specs, figures.gauges
-
-rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
-if view.uses_user_ratings():
-    st.header(f"Your rating: {p['rating'] if isinstance(p['rating'], str) else 'not in your file'}", divider="blue")
-    st.caption(escape_markdown(str(p["rating_notes"])))
-elif isinstance(p["rating"], str):
-    st.header(f"Rated {p['rating']} in July 2017", divider="blue")
-    st.markdown(f"**Source:** {cited(p['rating_source'])}")
-    if isinstance(p["rating_notes"], str):
-        st.caption(escape_markdown(f"Note: {p['rating_notes']}"))
-else:
-    st.header("July 2017 rating not published: in the middle", divider="grey")
-    st.markdown(
-        "All five Outstanding and all five Needs most improvement footprints are named in public sources and "
-        "this is not one of them, so it was rated **Advanced or Making progress**. No public source found says "
-        "which; we show neither rather than guess."
-    )
-
-c1, c2, c3 = st.columns(3)
-c1.metric("Population (mid-2018, ONS)", f"{int(p['population']):,}")
-care_system = p["care_system"] if isinstance(p["care_system"], str) else ""
-c2.metric(
-    "ACS / ICS by June 2019",
-    "Part of footprint" if "part of footprint" in care_system else ("Yes" if care_system else "No"),
-)
-c3.metric("In the July 2017 £325m capital list", "Yes" if p["in_capital_325m"] else "No")
-
-GAUGE_KEY = (
-    "Blue bar: this footprint. Black line: England (population-weighted). Shaded band: the middle half of "
-    "footprints (interquartile range); the scale spans the lowest to the highest footprint. ▲▼ compare with "
-    "England, blue where better, orange where worse."
-)
-GAUGE_SOURCES = {
-    "workforce": "NHS Digital: General Practice Workforce (Sep 2015-2018); HCHS staff by organisation (Sep 2017, "
-    "Jun 2018), acute trusts only. Per 100,000: ONS mid-year population.",
-    "finance": "Figures as reported from the 2016 plans and later by the publishers listed on Data & sources; "
-    "not on one basis.",
-    "your data": "Your data, as loaded in this session (see Load data).",
-}
+    st.page_link(s.OVERVIEW_PAGE, label="Back to the overview", query_params=state.params())
 
 
-def gauge_heading(theme: str) -> str:
-    specs = themes[theme]
-    published = sum(spec.value is not None for spec in specs)
-    better, compared = versus_england(specs)
-    if compared:
-        return f"{theme.capitalize()}: better than England on {better} of {compared} measures"
-    return f"{theme.capitalize()}: {published} of {len(specs)} measures published"
+def show_footprint(code: str) -> None:
+    """The whole page for one footprint."""
+    detail = footprint_detail(bundle, profiles, code)
+    p = detail.profile
+    st.title(p["name"])
+    st.caption(f"ONS code {p['code']} · STP footprint as rated in July 2017")
+    controls.user_data_banner(data)
+    figures = data.footprint_figures(p)
+    bell_figure, bell_note, themes, gauge_figures = figures.bell, figures.bell_note, figures.specs, figures.gauges
 
-
-def board_pack() -> bytes:
-    """One page for a board paper: rating, bell curve, gauges, sources and the as-of date."""
-    images = [(figure_png(bell_figure, title=f"{p['name']} in the bell curve", source_line=bell_note), bell_note)]
-    for theme, fig in gauge_figures.items():
-        images.append(
-            (figure_png(fig, title=gauge_heading(theme), source_line=GAUGE_SOURCES[theme]), GAUGE_SOURCES[theme])
-        )
-    facts = [
-        ("ONS code", p["code"]),
-        (
-            "July 2017 rating",
-            rating_text if isinstance(p["rating"], str) else "Not published (Advanced or Making progress)",
-        ),
-        ("Population (mid-2018, ONS)", f"{int(p['population']):,}"),
-        ("NHS England region", p["region"] if isinstance(p["region"], str) else "Not published"),
-        ("ACS / ICS by June 2019", p["care_system"] if isinstance(p["care_system"], str) else "No"),
-        ("£325m capital list (July 2017)", "Yes" if p["in_capital_325m"] else "No"),
-    ]
-    sources = [label + " " + url for label, url in source_links(p["rating_source"])]
-    sources += [GAUGE_SOURCES[theme] for theme in themes] + [bell_note, cached.OGL_ATTRIBUTION]
-    return board_pack_pdf(
-        title=p["name"],
-        subtitle=bell_figure.layout.title.text.replace("<br>", " ").replace("<b>", "").replace("</b>", ""),
-        facts=facts,
-        images=images,
-        sources=sources,
-        as_of="Ratings 21 July 2017; sources compiled 23 November 2026",
-    )
-
-
-st.download_button(
-    "Board pack for this footprint (PDF, one page)",
-    data=board_pack,
-    file_name=f"stp-board-pack-{p['code']}.pdf",
-    mime="application/pdf",
-    on_click="ignore",
-    icon=":material/picture_as_pdf:",
-    key="board_pack",
-)
-
-left, right = view.columns([3, 2])
-with left:
-    st.header("Where it sits in the bell curve")
-    st.plotly_chart(
-        view.figure(bell_figure),
-        key="footprint_bell",
-        config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-bell-curve"}},
-        alt=f"Bell curve of July 2017 ratings with {p['name']} marked ({rating_text}).",
-    )
-    st.caption(bell_note)
-    view.chart_downloads(
-        bell_figure, name=f"stp-{p['code']}-bell-curve", title=f"{p['name']} in the bell curve", source=bell_note
-    )
-with right:
-    st.header("Profile")
-    lead = f"{p['lead']}, {p['lead_org']}" if isinstance(p["lead"], str) else "Not published"
-    st.markdown(f"**STP lead (2016):** {escape_markdown(lead)}")
-    if isinstance(p["lead"], str):
-        st.caption(f"Source: {cited(p['lead_source'])}")
-    st.markdown(
-        f"**Region:** 2016: {p['region_2016'] if isinstance(p['region_2016'], str) else 'not published'}; "
-        f"2018: {p['region_2018'] if isinstance(p['region_2018'], str) else MERGED_2018}"
-    )
-    st.markdown("**Domain results** (nine domains under three themes)")
-    st.dataframe(detail.domains, hide_index=True, width="stretch")
-    st.caption("Domain names as listed by a secondary source; NHS England's own wording confirms only the first two.")
-
-for theme, fig in gauge_figures.items():
-    specs = themes[theme]
-    st.header(gauge_heading(theme))
-    st.plotly_chart(
-        view.figure(fig),
-        key=f"gauges_{theme}",
-        config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-{theme}"}},
-        alt=f"{theme.capitalize()} gauges for {p['name']}: "
-        + "; ".join(
-            f"{spec.short_name} {'not published' if spec.value is None else f'{spec.value:,.{spec.decimals}f}'}"
-            for spec in specs
-        ),
-    )
-    st.caption(GAUGE_KEY + " Sources: " + GAUGE_SOURCES[theme])
-    view.chart_downloads(
-        fig, name=f"stp-{p['code']}-{theme}", title=f"{p['name']}: {gauge_heading(theme)}", source=GAUGE_SOURCES[theme]
-    )
-    page_file = "pages/your_data.py" if theme == "your data" else f"pages/{theme}.py"
-    st.page_link(page_file, label=f"All footprints: {theme} measures", query_params=view.params(stp=p["code"]))
-
-st.header("Accountable / integrated care system")
-if detail.designations.empty:
-    st.write("Not named in the ACS/ICS waves of June 2017, May 2018 or June 2019.")
-for row in detail.designations.itertuples():
-    st.markdown(
-        f"**{escape_markdown(row.wave)}** ({escape_markdown(row.announced)}): as named, "
-        f"“{escape_markdown(row.area_as_named_in_source)}”. Source: {cited(row.source)}"
-    )
-
-st.header("July 2017 £325m capital announcement")
-if detail.capital.empty:
-    st.write("Not one of the 15 STP areas in the 19 July 2017 written statement.")
-for row in detail.capital.itertuples():
-    st.markdown(f"**One of the 15 areas.** Source: {cited(row.list_source)}")
-    if isinstance(row.scheme_and_amount_as_reported, str):
-        st.markdown(f"Scheme and amount as reported: {escape_markdown(row.scheme_and_amount_as_reported)}")
-        st.caption(f"Amount sources: {cited(row.amount_source)}")
+    rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
+    if data.user_ratings:
+        st.header(f"Your rating: {p['rating'] if isinstance(p['rating'], str) else 'not in your file'}", divider="blue")
+        st.caption(escape_markdown(str(p["rating_notes"])))
+    elif isinstance(p["rating"], str):
+        st.header(f"Rated {p['rating']} in July 2017", divider="blue")
+        st.markdown(f"**Source:** {cited(p['rating_source'])}")
+        if isinstance(p["rating_notes"], str):
+            st.caption(escape_markdown(f"Note: {p['rating_notes']}"))
     else:
-        st.caption("Amount: not published for this area.")
+        st.header("July 2017 rating not published: in the middle", divider="grey")
+        st.markdown(
+            "All five Outstanding and all five Needs most improvement footprints are named in public sources and "
+            "this is not one of them, so it was rated **Advanced or Making progress**. No public source found says "
+            "which; we show neither rather than guess."
+        )
+
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Population (mid-2018, ONS)", f"{int(p['population']):,}")
+    care_system = p["care_system"] if isinstance(p["care_system"], str) else ""
+    c2.metric(
+        "ACS / ICS by June 2019",
+        "Part of footprint" if "part of footprint" in care_system else ("Yes" if care_system else "No"),
+    )
+    c3.metric("In the July 2017 £325m capital list", "Yes" if p["in_capital_325m"] else "No")
+
+    def gauge_heading(theme: str) -> str:
+        specs = themes[theme]
+        published = sum(spec.value is not None for spec in specs)
+        better, compared = versus_england(specs)
+        if compared:
+            return f"{theme.capitalize()}: better than England on {better} of {compared} measures"
+        return f"{theme.capitalize()}: {published} of {len(specs)} measures published"
+
+    def board_pack() -> bytes:
+        """One page for a board paper: rating, bell curve, gauges, sources and the as-of date."""
+        images = [(figure_png(bell_figure, title=f"{p['name']} in the bell curve", source_line=bell_note), bell_note)]
+        for theme, fig in gauge_figures.items():
+            images.append(
+                (
+                    figure_png(fig, title=gauge_heading(theme), source_line=figures.sources[theme]),
+                    figures.sources[theme],
+                )
+            )
+        facts = [
+            ("ONS code", p["code"]),
+            (
+                "July 2017 rating",
+                rating_text if isinstance(p["rating"], str) else "Not published (Advanced or Making progress)",
+            ),
+            ("Population (mid-2018, ONS)", f"{int(p['population']):,}"),
+            ("NHS England region", p["region"] if isinstance(p["region"], str) else "Not published"),
+            ("ACS / ICS by June 2019", p["care_system"] if isinstance(p["care_system"], str) else "No"),
+            ("£325m capital list (July 2017)", "Yes" if p["in_capital_325m"] else "No"),
+        ]
+        sources = [label + " " + url for label, url in source_links(p["rating_source"])]
+        sources += [figures.sources[theme] for theme in themes] + [bell_note, s.OGL_ATTRIBUTION]
+        return board_pack_pdf(
+            title=p["name"],
+            subtitle=bell_figure.layout.title.text.replace("<br>", " ").replace("<b>", "").replace("</b>", ""),
+            facts=facts,
+            images=images,
+            sources=sources,
+            as_of=f"Ratings {s.RATINGS_PUBLISHED}; sources compiled {s.SOURCES_COMPILED}",
+        )
+
+    st.download_button(
+        "Board pack for this footprint (PDF, one page)",
+        data=board_pack,
+        file_name=f"stp-board-pack-{p['code']}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        key="board_pack",
+    )
+
+    left, right = controls.columns([3, 2])
+    with left:
+        st.header("Where it sits in the bell curve")
+        st.plotly_chart(
+            controls.figure(bell_figure),
+            key="footprint_bell",
+            config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-bell-curve"}},
+            alt=f"Bell curve of July 2017 ratings with {p['name']} marked ({rating_text}).",
+        )
+        st.caption(bell_note)
+        controls.chart_downloads(
+            bell_figure, name=f"stp-{p['code']}-bell-curve", title=f"{p['name']} in the bell curve", source=bell_note
+        )
+    with right:
+        st.header("Profile")
+        lead = f"{p['lead']}, {p['lead_org']}" if isinstance(p["lead"], str) else "Not published"
+        st.markdown(f"**STP lead (2016):** {escape_markdown(lead)}")
+        if isinstance(p["lead"], str):
+            st.caption(f"Source: {cited(p['lead_source'])}")
+        st.markdown(
+            f"**Region:** 2016: {p['region_2016'] if isinstance(p['region_2016'], str) else 'not published'}; "
+            f"2018: {p['region_2018'] if isinstance(p['region_2018'], str) else MERGED_2018}"
+        )
+        st.markdown("**Domain results** (nine domains under three themes)")
+        st.dataframe(detail.domains, hide_index=True, width="stretch")
+        st.caption(
+            "Domain names as listed by a secondary source; NHS England's own wording confirms only the first two."
+        )
+
+    for theme, fig in gauge_figures.items():
+        specs = themes[theme]
+        st.header(gauge_heading(theme))
+        st.plotly_chart(
+            controls.figure(fig),
+            key=f"gauges_{theme}",
+            config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-{theme}"}},
+            alt=f"{theme.capitalize()} gauges for {p['name']}: "
+            + "; ".join(
+                f"{spec.short_name} {'not published' if spec.value is None else f'{spec.value:,.{spec.decimals}f}'}"
+                for spec in specs
+            ),
+        )
+        st.caption(GAUGE_KEY + " Sources: " + figures.sources[theme])
+        controls.chart_downloads(
+            fig,
+            name=f"stp-{p['code']}-{theme}",
+            title=f"{p['name']}: {gauge_heading(theme)}",
+            source=figures.sources[theme],
+        )
+        if theme in s.THEME_PAGES:
+            st.page_link(
+                s.THEME_PAGES[theme],
+                label=f"All footprints: {theme} measures",
+                query_params=state.params(stp=p["code"]),
+            )
+
+    st.header("Accountable / integrated care system")
+    if detail.designations.empty:
+        st.write("Not named in the ACS/ICS waves of June 2017, May 2018 or June 2019.")
+    for row in detail.designations.itertuples():
+        st.markdown(
+            f"**{escape_markdown(row.wave)}** ({escape_markdown(row.announced)}): as named, "
+            f"“{escape_markdown(row.area_as_named_in_source)}”. Source: {cited(row.source)}"
+        )
+
+    st.header("July 2017 £325m capital announcement")
+    if detail.capital.empty:
+        st.write("Not one of the 15 STP areas in the 19 July 2017 written statement.")
+    for row in detail.capital.itertuples():
+        st.markdown(f"**One of the 15 areas.** Source: {cited(row.list_source)}")
+        if isinstance(row.scheme_and_amount_as_reported, str):
+            st.markdown(f"Scheme and amount as reported: {escape_markdown(row.scheme_and_amount_as_reported)}")
+            st.caption(f"Amount sources: {cited(row.amount_source)}")
+        else:
+            st.caption("Amount: not published for this area.")
+
+
+if linked.code is None:
+    ask_for_a_footprint()
+else:
+    show_footprint(linked.code)

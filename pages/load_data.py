@@ -6,8 +6,8 @@ from datetime import datetime
 
 import streamlit as st
 
+import settings as s
 from charts.style import MAP_CONFIG
-from stp_data import cached, view
 from stp_data.errors import DataValidationError
 from stp_data.links import escape_markdown
 from stp_data.upload import (
@@ -20,8 +20,9 @@ from stp_data.upload import (
     template_csv_bytes,
 )
 from stp_data.user_data import LoadedFile
+from ui import page_data, session, state
 
-cached.ensure_app_frame()
+state.ensure_app_frame()
 
 PENDING = "pending_upload"
 KINDS = {
@@ -39,9 +40,9 @@ def boundary_upload_section() -> None:
 
     uploaded = st.file_uploader(
         "Choose a boundary file",
-        type=["geojson", "json", "gpkg", "zip"],
+        type=list(s.BOUNDARY_EXTENSIONS),
         key="boundary_file",
-        max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
+        max_upload_size=s.MAX_UPLOAD_MB,
     )
     if uploaded is not None:
         try:
@@ -56,7 +57,7 @@ def boundary_upload_section() -> None:
             return
         for note in upload.notes:
             st.caption(escape_markdown(note))
-        _, report = join_by_code(shapes, cached.profiles()[["code"]], "code")
+        _, report = join_by_code(shapes, data.profiles[["code"]], "code")
         st.metric("Areas in the file", len(shapes))
         st.caption(
             f"Matched to the 2017 tables by code: {report.describe()}. Areas without a match are drawn "
@@ -67,27 +68,81 @@ def boundary_upload_section() -> None:
             geojson = to_geojson(simplify_preserving_borders(shapes, 500))
             st.caption("Simplified for the browser (coverage simplification, 500 m).")
         st.plotly_chart(
-            rating_map(geojson, view.active_profiles()),
+            rating_map(geojson, data.profiles),
             key="boundary_preview",
             config=MAP_CONFIG,
             alt="Preview of the boundaries in your file, coloured by July 2017 rating where the codes match.",
         )
         if st.button("Use these boundaries", type="primary", key="confirm_boundaries"):
-            st.session_state[view.USER_BOUNDARIES] = {
-                "geojson": geojson,
-                "file_name": uploaded.name,
-                "loaded_at": datetime.now().strftime("%d %b %Y %H:%M"),
-            }
+            session.set_user_boundaries(
+                {
+                    "geojson": geojson,
+                    "file_name": uploaded.name,
+                    "loaded_at": datetime.now().strftime(s.LOADED_AT_FORMAT),
+                }
+            )
+            page_data.invalidate()
             st.success(escape_markdown(f"Maps now draw {uploaded.name}."))
-    if st.session_state.get(view.USER_BOUNDARIES) and st.button(
-        "Go back to the 2017 boundaries", key="clear_boundaries"
-    ):
-        st.session_state.pop(view.USER_BOUNDARIES, None)
+    if session.user_boundaries() is not None and st.button("Go back to the 2017 boundaries", key="clear_boundaries"):
+        session.set_user_boundaries(None)
         st.rerun()
 
 
-bundle = cached.bundle()
-codes = view.known_codes()
+def table_upload_section(kind: str) -> None:
+    """Metrics or ratings: read, validate, report, confirm."""
+    uploaded = st.file_uploader(
+        "Choose a CSV or Excel file", type=list(s.TABLE_EXTENSIONS), key="upload_file", max_upload_size=s.MAX_UPLOAD_MB
+    )
+
+    if uploaded is not None:
+        reader = parse_metrics_file if kind == "metrics" else parse_ratings_file
+        try:
+            # Parsed once per file: every click on this page reruns the script.
+            parsed = st.session_state.get(PENDING)
+            if parsed is None or parsed[:2] != (uploaded.file_id, kind):
+                parsed = (uploaded.file_id, kind, reader(uploaded.getvalue(), uploaded.name, codes))
+                st.session_state[PENDING] = parsed
+            upload = parsed[2]
+        except DataValidationError as error:
+            st.error(escape_markdown(f"This file can't be used: {error}"), icon=":material/error:")
+            for problem in error.problems[1:20]:
+                st.caption(escape_markdown(problem.describe()))
+            return
+        accepted, rejected = len(upload.accepted), len(upload.rejected)
+        st.header("Validation report")
+        read_col, ok_col, bad_col = st.columns(3)
+        read_col.metric("Rows read", f"{upload.rows_read:,}")
+        ok_col.metric("Accepted", f"{accepted:,}")
+        bad_col.metric("Rejected", f"{rejected:,}")
+        for note in upload.notes:
+            st.caption(escape_markdown(note))
+        if isinstance(upload, MetricsUpload) and not upload.measures.empty:
+            st.markdown("**Measures found**")
+            st.dataframe(upload.measures[["measure", "name", "unit", "polarity"]], hide_index=True)
+        if rejected:
+            st.markdown("**Rejected rows** (row numbers as your spreadsheet shows them)")
+            st.dataframe(upload.rejected, hide_index=True, width="stretch", key="rejected_rows")
+            st.download_button(
+                "Download rejected rows with reasons (CSV)",
+                rejected_csv_bytes(upload),
+                file_name=f"rejected-{uploaded.name}.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key="rejected_download",
+            )
+        if accepted and st.button(f"Use the {accepted:,} accepted rows", type="primary", key="confirm_upload"):
+            session.add_user_file(LoadedFile(uploaded.name, datetime.now().strftime(s.LOADED_AT_FORMAT), upload))
+            page_data.invalidate()
+            st.success(
+                escape_markdown(
+                    f"Loaded {uploaded.name}. Its figures now appear on the overview, footprint pages and Your data."
+                )
+            )
+
+
+data = page_data.current()
+bundle = data.bundle
+codes = data.known_codes
 
 st.title("Load your data")
 st.markdown(
@@ -118,64 +173,15 @@ with st.expander("The layout, accepted column names and limits", expanded=False)
 kind = KINDS[st.radio("What is in the file?", list(KINDS), horizontal=True, key="upload_kind")]
 if kind == "boundaries":
     boundary_upload_section()
-    st.stop()
-uploaded = st.file_uploader(
-    "Choose a CSV or Excel file", type=["csv", "xlsx"], key="upload_file", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000
-)
-
-if uploaded is not None:
-    reader = parse_metrics_file if kind == "metrics" else parse_ratings_file
-    try:
-        # Parsed once per file: every click on this page reruns the script.
-        parsed = st.session_state.get(PENDING)
-        if parsed is None or parsed[:2] != (uploaded.file_id, kind):
-            parsed = (uploaded.file_id, kind, reader(uploaded.getvalue(), uploaded.name, codes))
-            st.session_state[PENDING] = parsed
-        upload = parsed[2]
-    except DataValidationError as error:
-        st.error(escape_markdown(f"This file can't be used: {error}"), icon=":material/error:")
-        for problem in error.problems[1:20]:
-            st.caption(escape_markdown(problem.describe()))
-        st.stop()
-    accepted, rejected = len(upload.accepted), len(upload.rejected)
-    st.header("Validation report")
-    read_col, ok_col, bad_col = st.columns(3)
-    read_col.metric("Rows read", f"{upload.rows_read:,}")
-    ok_col.metric("Accepted", f"{accepted:,}")
-    bad_col.metric("Rejected", f"{rejected:,}")
-    for note in upload.notes:
-        st.caption(escape_markdown(note))
-    if isinstance(upload, MetricsUpload) and not upload.measures.empty:
-        st.markdown("**Measures found**")
-        st.dataframe(upload.measures[["measure", "name", "unit", "polarity"]], hide_index=True)
-    if rejected:
-        st.markdown("**Rejected rows** (row numbers as your spreadsheet shows them)")
-        st.dataframe(upload.rejected, hide_index=True, width="stretch", key="rejected_rows")
-        st.download_button(
-            "Download rejected rows with reasons (CSV)",
-            rejected_csv_bytes(upload),
-            file_name=f"rejected-{uploaded.name}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key="rejected_download",
-        )
-    if accepted and st.button(f"Use the {accepted:,} accepted rows", type="primary", key="confirm_upload"):
-        view.add_user_file(LoadedFile(uploaded.name, datetime.now().strftime("%d %b %Y %H:%M"), upload))
-        st.success(
-            escape_markdown(
-                f"Loaded {uploaded.name}. Its figures now appear on the overview, footprint pages and Your data."
-            )
-        )
-
-files = view.user_files()
+else:
+    table_upload_section(kind)
+files = page_data.user_files()
 if files:
     st.header("Loaded in this session")
     for item in files:
         st.markdown(f"- {escape_markdown(item.file_name)}: {len(item.upload.accepted):,} rows, loaded {item.loaded_at}")
     if st.button("Remove my data from this session", key="clear_upload"):
-        st.session_state.pop(view.USER_FILES, None)
+        session.clear_user_files()
         st.rerun()
-folder = cached.data_folder()
-if folder is not None:
-    for problem in cached.folder_files(str(folder))[1]:
-        st.warning(escape_markdown(f"Data folder: {problem}"))
+for problem in page_data.folder_problems():
+    st.warning(escape_markdown(f"Data folder: {problem}"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stp_data import cached, view
+import settings as s
 from stp_data.links import escape_markdown
+from ui import controls, page_data, state
 
-cached.ensure_app_frame()
+state.ensure_app_frame()
 
 HEADLINE_LABELS = {
     "Outstanding": "Top: Outstanding",
@@ -15,9 +16,8 @@ HEADLINE_LABELS = {
     "Needs most improvement": "Bottom: Needs most improvement",
 }
 MAP_SOURCE = (
-    "Ratings: NHS England STP progress dashboard, 21 July 2017, as reported (see Data & sources). Boundaries: "
-    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS data "
-    "© Crown copyright and database right 2018 and 2019."
+    f"Ratings: NHS England STP progress dashboard, {s.RATINGS_PUBLISHED}, as reported (see Data & sources). "
+    f"Boundaries: {s.OGL_ATTRIBUTION}"
 )
 
 
@@ -29,12 +29,12 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
 
     period = metrics.periods(bundle.metrics, measure)[-1]
     values = metrics.values_for(bundle.metrics, measure, period)
-    names = cached.footprint_names()
+    names = data.names
     note = f"Your data: {info['title']}, {period}. {info['notes'] or ''}"
-    map_column, chart_column = view.columns([1, 1.2])
+    map_column, chart_column = controls.columns([1, 1.2])
     with map_column:
         st.header(escape_markdown(f"{info['name']}, {period}"))
-        view.clickable_map(
+        controls.clickable_map(
             measure_map(geojson, values, names, label=info["short_name"], unit=info["unit"], decimals=1),
             key="user_measure_map",
             alt=f"Map of {info['name']} by footprint from your data.",
@@ -44,31 +44,31 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
         st.header(f"{len(values)} footprints in your file")
         spread = metrics.spread(values)
         st.plotly_chart(
-            view.figure(measure_histogram(values, names, unit=info["unit"], spread=spread, england=None, note=note)),
+            controls.figure(
+                measure_histogram(values, names, unit=info["unit"], spread=spread, england=None, note=note)
+            ),
             key="user_measure_histogram",
             alt=f"Histogram of {info['name']} across footprints from your data.",
         )
 
 
-bundle = view.active_bundle()
-profiles = view.active_profiles()
-geojson, boundary_label = view.map_geometry()
-join_report = cached.map_geometry()[1]
-bars, curve = view.rating_bars(profiles)
+data = page_data.current()
+bundle, profiles, geojson, boundary_label = data.bundle, data.profiles, data.geojson, data.boundaries_label
+bars = data.bars
 counts = bars.set_index("rating")["total"]
-summary, middle = view.overview_tables(profiles, bars)
+summary, middle = data.overview_tables()
 unpublished = int(profiles["rating"].isna().sum())
 middle_count = int(summary.loc[summary["group"] == "The middle", "footprints"].iloc[0])
-bell_note = view.bell_note()
-user_measures = bundle.measures.loc[bundle.measures["theme"] == "your data"].set_index("measure")
+bell_note = data.bell_note
+user_measures = bundle.measures.loc[bundle.measures["theme"] == s.USER_THEME].set_index("measure")
 
 st.title(
     f"{middle_count} of {len(profiles)} footprints sit in the middle"
-    if view.is_board() and not view.uses_user_ratings()
+    if state.is_board() and not data.user_ratings
     else "STP progress ratings, July 2017"
 )
 st.markdown(
-    "NHS England rated all 44 Sustainability and Transformation Partnerships on **21 July 2017**. "
+    f"NHS England rated all {len(profiles)} Sustainability and Transformation Partnerships on **21 July 2017**. "
     f"The top five and the bottom five were named; **the {middle_count} in the middle were barely reported**. "
     "Click a footprint on the map or in the list to open its page."
 )
@@ -87,29 +87,29 @@ st.caption(
     f"Population: ONS mid-2018 estimates, summed over member CCGs (England {int(profiles['population'].sum()):,}). "
     + (
         f"Ratings from your file; {int(profiles['rating'].isna().sum())} footprints are not in it."
-        if view.uses_user_ratings()
+        if data.user_ratings
         else f"Of the middle {middle_count}, sources name {int(named['Advanced'])} Advanced and "
         f"{int(named['Making progress'])} Making progress; the other {unpublished} ratings were never published."
     )
 )
-view.user_data_banner()
+controls.user_data_banner(data)
 shown = "rating"
 if not user_measures.empty:
     labels = {"rating": "July 2017 rating", **user_measures["name"].to_dict()}
-    shown = view.url_selectbox("Colour the map by", list(labels), param="measure", format_func=labels.get)
+    shown = state.url_selectbox("Colour the map by", list(labels), param="measure", format_func=labels.get)
 
 
 def render_ratings() -> None:
     """The rating map, the bell curve and the middle list."""
-    figures = view.overview_figures(geojson, profiles, bars, curve, bell_note)
-    if not join_report.complete:
-        st.warning(f"Map boundaries and footprint table do not fully match: {join_report.describe()}.")
+    figures = data.overview_figures()
+    if not data.join_report.complete:
+        st.warning(f"Map boundaries and footprint table do not fully match: {data.join_report.describe()}.")
 
-    map_column, chart_column = view.columns([1, 1.2])
+    map_column, chart_column = controls.columns([1, 1.2])
     with map_column:
         st.header(f"{len(profiles)} footprints by July 2017 rating")
         map_figure = figures[0]
-        view.clickable_map(
+        controls.clickable_map(
             map_figure,
             key="rating_map",
             alt=(
@@ -121,7 +121,7 @@ def render_ratings() -> None:
             f"Grey: the {unpublished} footprints whose rating was one of the two middle bands, but no public source "
             "says which. " + MAP_SOURCE + f" Map drawn with {boundary_label}."
         )
-        view.chart_downloads(
+        controls.chart_downloads(
             map_figure, name="stp-ratings-map", title="STP footprints by July 2017 rating", source=MAP_SOURCE
         )
 
@@ -131,7 +131,7 @@ def render_ratings() -> None:
         st.header(finding)
         bell_figure = figures[1]
         st.plotly_chart(
-            view.figure(bell_figure),
+            controls.figure(bell_figure),
             key="rating_bell",
             config={"displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-bell-curve"}},
             alt="Bar chart of how many footprints got each rating, with a bell curve and the middle marked: "
@@ -139,7 +139,7 @@ def render_ratings() -> None:
             + ".",
         )
         st.caption(bell_note)
-        view.chart_downloads(bell_figure, name="stp-ratings-bell-curve", title=finding, source=bell_note)
+        controls.chart_downloads(bell_figure, name="stp-ratings-bell-curve", title=finding, source=bell_note)
 
     st.header(f"Who is in the middle? All {len(middle)} footprints")
     st.caption(
@@ -160,17 +160,17 @@ def render_ratings() -> None:
     # Links, not a data grid: one click or Enter opens a footprint, screen readers can list them, and the
     # overview does not load the grid's code before it first paints (about 15% of first paint, measured).
     regions = table.groupby("NHS England region", sort=True)
-    for column, (region, rows) in zip(view.columns([1, 1]) * 4, regions, strict=False):
+    for column, (region, rows) in zip(controls.columns([1, 1]) * 4, regions, strict=False):
         with column:
             st.markdown(f"**{escape_markdown(str(region))}**")
             for row in rows.itertuples(index=False):
                 rating = "" if row[4].startswith("Advanced or") else f" · {row[4]}"
                 st.page_link(
-                    "pages/footprint.py",
+                    s.FOOTPRINT_PAGE,
                     label=f"{row[1]} · {row[3] / 1e6:.1f}m{rating}",
-                    query_params=view.params(stp=row[0]),
+                    query_params=state.params(stp=row[0]),
                 )
-    view.table_downloads(table, name="stp-middle-footprints", source=bell_note)
+    controls.table_downloads(table, name="stp-middle-footprints", source=bell_note)
 
 
 if shown == "rating":

@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+import settings as s
+from exports.csv import safe_csv_bytes
 from geo.boundaries import BOUNDARIES_2017
-from stp_data import cached, view
-from stp_data.export import safe_csv_bytes
+from ui import cache, controls, state
 
-cached.ensure_app_frame()
+state.ensure_app_frame()
 
-bundle = cached.bundle()
-tables = {
-    "footprints": bundle.footprints,
-    "ratings_2017": bundle.ratings,
-    "population_mid2018": bundle.population,
-    "ics_waves": bundle.ics_waves,
-    "capital_325m_july2017": bundle.capital,
-    "rating_distribution_2017": bundle.distribution,
-    "measures": bundle.measures,
-    **{
-        f"metrics_{part}": bundle.metrics[bundle.metrics["measure"].isin(ids)]
-        for part, ids in {
-            "gp_workforce": bundle.measures.loc[bundle.measures["file"] == "metrics_gp_workforce.csv", "measure"],
-            "acute_workforce": bundle.measures.loc[bundle.measures["file"] == "metrics_acute_workforce.csv", "measure"],
-            "finance": bundle.measures.loc[bundle.measures["file"] == "metrics_finance.csv", "measure"],
-        }.items()
-    },
-}
+bundle = cache.bundle()  # the bundled tables only: a user's files are theirs, not sources
+tables = bundle.tables()
 
 st.title("Data & sources")
 st.markdown(
@@ -36,7 +21,7 @@ st.markdown(
     "calculated here and labelled as such: rates per 100,000 people (published counts ÷ ONS population), England "
     "references (population-weighted across the 44 footprints) and footprint populations (sums of ONS CCG "
     "estimates). The GP workforce source itself imputes missing practice returns. Sources were compiled on "
-    "**23 November 2026**; the ratings are as published on **21 July 2017**."
+    f"**{s.SOURCES_COMPILED}**; the ratings are as published on **{s.RATINGS_PUBLISHED}**."
 )
 st.info(
     "Contains public sector information licensed under the Open Government Licence v3.0. "
@@ -67,7 +52,7 @@ for source in bundle.sources.itertuples():
         if source.table_id in tables:
             frame = tables[source.table_id]
             st.dataframe(frame, hide_index=True, width="stretch")
-            view.table_downloads(frame, name=source.table_id, source=f"{source.publisher}: {source.title}")
+            controls.table_downloads(frame, name=source.table_id, source=f"{source.publisher}: {source.title}")
         elif source.table_id == "boundaries_2017":
             st.download_button(
                 "Download the simplified boundaries (GeoJSON)",

@@ -1,8 +1,9 @@
-"""Workforce: one workforce measure across all 44 footprints."""
+"""Workforce: one workforce measure across all footprints."""
 
-from pages.theme_view import render
-from stp_data import cached
+import settings as s
+from ui import state
+from ui.theme_view import render
 
-cached.ensure_app_frame()
+state.ensure_app_frame()
 
-render("workforce", "Workforce")
+render(s.WORKFORCE, "Workforce")

@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from pages.theme_view import render
-from stp_data import cached, view
+import settings as s
+from ui import page_data, state
+from ui.theme_view import render
 
-cached.ensure_app_frame()
+state.ensure_app_frame()
 
-if not (view.active_bundle().measures["theme"] == "your data").any():
+if page_data.current().has_user_measures:
+    render(s.USER_THEME, "Your data")
+else:
     st.title("Your data")
     st.info("No data loaded yet in this session. Use **Load data** to add your own metrics file.")
-    st.page_link("pages/load_data.py", label="Load data")
-    st.stop()
-render("your data", "Your data")
+    st.page_link(s.LOAD_DATA_PAGE, label="Load data")

@@ -6,7 +6,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-STP_CODE = re.compile(r"^E54\d{6}$")
+from settings import STP_CODE_PATTERN
+
+STP_CODE = re.compile(STP_CODE_PATTERN)
 _SAFE_TO_ECHO = re.compile(r"^[A-Za-z0-9]{1,12}$")
 _URL = re.compile(r"^https?://[^\s()<>\[\]]+$")
 _NEXT_URL = re.compile(r";\s+(?=https?://)")

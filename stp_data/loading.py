@@ -43,6 +43,21 @@ class Bundle:
     def codes(self) -> list[str]:
         return self.footprints["stp17cd"].tolist()
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every bundled table by its id in sources.csv (each metrics file by its name without .csv)."""
+        tables = {
+            "footprints": self.footprints,
+            "ratings_2017": self.ratings,
+            "population_mid2018": self.population,
+            "ics_waves": self.ics_waves,
+            "capital_325m_july2017": self.capital,
+            "rating_distribution_2017": self.distribution,
+            "measures": self.measures,
+        }
+        for file, measures in self.measures.groupby("file")["measure"]:
+            tables[file.removesuffix(".csv")] = self.metrics[self.metrics["measure"].isin(measures)]
+        return tables
+
 
 def load_table(data_dir: Path, file: str, schema: pa.DataFrameSchema) -> pd.DataFrame:
     return schemas.validate(read_table(data_dir / file), schema, file)

@@ -14,10 +14,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from settings import REGION_CODE_PATTERN, STP_CODE_PATTERN
 from stp_data.errors import DataValidationError, Problem
-
-STP_CODE_PATTERN = r"^E54\d{6}$"
-REGION_CODE_PATTERN = r"^E40\d{6}$"
 
 RATINGS = ("Outstanding", "Advanced", "Making progress", "Needs most improvement")
 

@@ -102,6 +102,25 @@ def test_ratings_file_recolours_map_and_bell_curve():
     assert "Lincolnshire" in named["customdata"][0][2]
 
 
+def test_footprint_bell_curve_and_board_pack_say_the_counts_are_the_users():
+    # Was: the footprint page's bell curve (and its PDF) said "Counts (5 / 20 / 14 / 5): LGC/HSJ…" under the
+    # user's bars. The board pack is built from the same FootprintFigures (bell_note), so it follows.
+    at = load_page()
+    at.radio(key="upload_kind").set_value("Ratings (footprint code, rating)").run()
+    ratings = b"code,rating\nE54000034,Needs most improvement\nE54000041,Advanced\n"
+    at.get("file_uploader")[0].upload("our-ratings.csv", ratings, "text/csv")
+    at.run()
+    at.button(key="confirm_upload").click().run()
+    at.query_params["stp"] = "E54000034"
+    at.switch_page("pages/footprint.py").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "your ratings file" in captions and "LGC/HSJ" not in captions
+    bell = json.loads(at.get("plotly_chart")[0].proto.spec)
+    notes = " ".join(a.get("text", "") for a in bell["layout"].get("annotations", []))
+    assert "LGC/HSJ" not in notes
+
+
 def test_data_folder_is_loaded_at_start_up(tmp_path, monkeypatch):
     (tmp_path / "workforce.csv").write_bytes(GOOD)
     monkeypatch.setenv("STP_DATA_DIR", str(tmp_path))

@@ -250,13 +250,15 @@ def test_share_link_round_trips(page, query):
 def test_figures_shared_by_every_viewer_are_not_changed_by_board_mode_or_exports():
     """The footprint page's figures are built once and shared read-only: a page run must leave them as built."""
     from charts.footprint_figures import footprint_figures
-    from stp_data import cached
+    from ui import cache as cached
 
     run({"stp": "E54000034", "mode": "board"}, page="pages/footprint.py")
     shared = cached.default_footprint_figures("E54000034")
     bars, curve = cached.rating_bars()
     profile = cached.profiles().set_index("code", drop=False).loc["E54000034"]
-    fresh = footprint_figures(cached.bundle(), profile, bars, curve, areas=44)
+    fresh = footprint_figures(
+        cached.bundle(), profile, bars, curve, areas=44, note=cached.distribution_note()
+    )
     assert shared.bell.to_dict() == fresh.bell.to_dict()
     assert {t: f.to_dict() for t, f in shared.gauges.items()} == {t: f.to_dict() for t, f in fresh.gauges.items()}
     before = cached.default_overview_figures()[0].to_dict()

@@ -35,9 +35,7 @@ def serve_app(log_name: str = "streamlit-browser-test.log") -> Iterator[str]:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "dashboard.py"),
+                "ui.serve",  # = streamlit run dashboard.py, without the legacy pages/ first request (ui/serve.py)
                 "--server.port",
                 str(port),
                 "--server.address",

@@ -99,6 +99,27 @@ def test_deep_link_is_the_first_request_of_a_fresh_server(browser):
         context.close()
 
 
+def test_first_request_of_a_fresh_server_to_load_data_shows_no_dialog(browser):
+    # Before ui.serve, the first visitor to /load-data got a "Page not found" dialog over the page.
+    with serve_app("streamlit-fresh-load-data.log") as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        fresh = context.new_page()
+        fresh.goto(f"{url}/load-data")
+        wait_for_app(fresh)
+        expect(fresh.get_by_role("heading", name="Load your data", exact=True)).to_be_visible()
+        expect(fresh.get_by_role("dialog")).to_have_count(0)
+        expect(fresh.get_by_text("Page not found")).to_have_count(0)
+        context.close()
+
+
+def test_footprint_page_without_a_footprint_keeps_the_search_box(page):
+    page.goto("/footprint")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Footprint", exact=True)).to_be_visible()
+    expect(page.get_by_role("combobox", name="Find a footprint")).to_be_visible()
+    expect(page.get_by_text("Presentation mode")).to_be_visible()
+
+
 def test_deep_link_opens_footprint(page):
     page.goto("/?stp=E54000034")
     expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000034$"), timeout=30_000)

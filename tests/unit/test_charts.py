@@ -139,7 +139,9 @@ def test_footprint_figures_mark_the_footprint_and_give_a_gauge_row_per_theme(inp
 
     bundle, profiles, _, bars, curve = inputs
     frimley = profiles.set_index("code", drop=False).loc["E54000034"]
-    figures = footprint_figures(bundle, frimley, bars, curve, areas=44)
+    note = ratings.distribution_note(bundle.distribution)
+    figures = footprint_figures(bundle, frimley, bars, curve, areas=44, note=note)
     assert "Frimley" in figures.bell.layout.title.text
-    assert list(figures.gauges) == list(figures.specs) == ["workforce", "finance"]
-    assert figures.bell_note == ratings.distribution_note(bundle.distribution)
+    assert list(figures.gauges) == list(figures.specs) == list(figures.sources) == ["workforce", "finance"]
+    assert figures.bell_note == note
+    assert "NHS Digital" in figures.sources["workforce"] and "never ranked" in figures.sources["finance"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from stp_data.export import neutralise_formulas, safe_csv_bytes
+from exports.csv import neutralise_formulas, safe_csv_bytes
 from stp_data.links import escape_markdown, parse_footprint_param, selected_location, selected_row, source_links
 
 KNOWN = {"E54000034", "E54000005"}

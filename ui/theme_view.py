@@ -1,23 +1,24 @@
-"""The Workforce and Finance pages: one measure across all footprints (map, bell curve, table)."""
+"""The theme pages (Workforce, Finance, Emergency care, Your data): one measure across all footprints."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+import settings as s
 from charts.distribution import measure_histogram
 from charts.measure_map import measure_map
-from stp_data import cached, view
 from stp_data import metrics as m
 from stp_data.links import escape_markdown, parse_footprint_param
+from ui import controls, page_data, state
 
 INTRO = {
-    "your data": "The measures you loaded, for every footprint your file covers. Labels, units and polarity come "
+    s.USER_THEME: "The measures you loaded, for every footprint your file covers. Labels, units and polarity come "
     "from your file; footprints it leaves out show as not published.",
-    "workforce": (
+    s.WORKFORCE: (
         "Workforce was “a key issue in almost every footprint” (NHS England board papers, May 2016, as reported by "
         "National Health Executive). Staff per 100,000 people, for all 44 footprints."
     ),
-    "finance": (
+    s.FINANCE: (
         "Only 16% of NHS finance directors thought sustainable STPs were achievable (HFMA survey, reported by "
         "National Health Executive, 2016). Figures below were found for 12 of 44 footprints and are **not on one "
         "basis**: each is shown with its own source and wording, and footprints are never ranked across measures."
@@ -31,45 +32,43 @@ def render_distribution(values, names, info, spread, england, note, code, theme,
         values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=code
     )
     st.plotly_chart(
-        view.figure(histogram),
+        controls.figure(histogram),
         key=f"{theme}_distribution",
         config={"displaylogo": False},
         alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
     )
     st.caption(escape_markdown(note))
     source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
-    view.chart_downloads(
+    controls.chart_downloads(
         histogram, name=f"stp-{measure}-distribution", title=f"{info['name']}: {headline}", source=source_line
     )
 
 
 def render(theme: str, title: str) -> None:
-    bundle = view.active_bundle()
-    profiles = view.active_profiles()
-    names = cached.footprint_names()
+    data = page_data.current()
+    bundle, profiles, names = data.bundle, data.profiles, data.names
     catalogue = bundle.measures.loc[bundle.measures["theme"] == theme].set_index("measure")
     linked = parse_footprint_param(st.query_params.get("stp"), set(profiles["code"]))
 
     st.title(title)
     st.markdown(INTRO[theme])
-    view.user_data_banner()
+    controls.user_data_banner(data)
     left, right = st.columns([2, 1])
     with left:
-        measure = view.url_selectbox(
+        measure = state.url_selectbox(
             "Measure", list(catalogue.index), param="measure", format_func=lambda key: catalogue.loc[key, "name"]
         )
     measure_periods = m.periods(bundle.metrics, measure)
     with right:
-        period = view.url_selectbox("Period", measure_periods, param="period", default=measure_periods[-1])
+        period = state.url_selectbox("Period", measure_periods, param="period", default=measure_periods[-1])
     info = catalogue.loc[measure]
     values = m.values_for(bundle.metrics, measure, period)
     spread = m.spread(values)
     england = m.england_reference(values, info["england_method"])
     note = f"Source: {info['publisher']}, {info['title']} ({info['published']}). {info['notes'] or ''}"
 
-    geojson, _ = view.map_geometry()
-    areas = {feature["id"] for feature in geojson["features"]} | set(profiles["code"])
-    headline = f"{len(values)} of {len(areas)} footprints published"
+    geojson = data.geojson
+    headline = f"{len(values)} of {data.areas} footprints published"
     if england is not None:
         headline += f" · England {england:,.{int(info['decimals'])}f} {info['unit']}"
     st.header(headline)
@@ -77,24 +76,24 @@ def render(theme: str, title: str) -> None:
         escape_markdown(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
     )
 
-    map_col, chart_col = view.columns([1, 1.2])
+    map_col, chart_col = controls.columns([1, 1.2])
     source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
     with map_col:
         map_figure = measure_map(
             geojson, values, names, label=info["short_name"], unit=info["unit"],
             decimals=int(info["decimals"]), selected_code=linked.code,
         )  # fmt: skip
-        view.clickable_map(
+        controls.clickable_map(
             map_figure,
             key=f"{theme}_map",
             alt=f"Map of {info['name']} by footprint, {period}. The same figures are in the table below.",
         )
-        st.caption(source_line + " Boundaries: " + cached.OGL_ATTRIBUTION)
-        view.chart_downloads(
+        st.caption(source_line + " Boundaries: " + s.OGL_ATTRIBUTION)
+        controls.chart_downloads(
             map_figure, name=f"stp-{measure}-map", title=f"{info['name']}, {period}", source=source_line
         )
     with chart_col:
-        if theme == "finance":
+        if theme in s.UNRANKED_THEMES:
             # Not on one basis: list each figure with its own source and words, never a distribution.
             st.subheader("Each figure as reported")
             value_label = f"{info['short_name']} ({info['unit']})"
@@ -114,8 +113,8 @@ def render(theme: str, title: str) -> None:
     )
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption("Empty cells: not published. Click a column heading to sort.")
-    view.table_downloads(table, name=f"stp-{measure}", source=source_line)
-    if theme == "finance":
+    controls.table_downloads(table, name=f"stp-{measure}", source=source_line)
+    if theme == s.FINANCE:
         render_capital(bundle)
 
 

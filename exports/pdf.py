@@ -16,6 +16,9 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from PIL import Image
 
+import settings
+from settings import rgb
+
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 DEJAVU_REGULAR = DEJAVU_DIR / "DejaVuSans.ttf"
 DEJAVU_BOLD = DEJAVU_DIR / "DejaVuSans-Bold.ttf"
@@ -28,10 +31,11 @@ IMAGE_GAP = 4.0
 CAPTION_PT = 7.0
 CAPTION_MAX_LINES = 2
 
-NHS_BLUE = (0, 94, 184)
-TEXT = (33, 43, 50)
-GREY = (66, 85, 99)
-RULE = (216, 221, 224)
+# The charts' palette (settings), as the RGB tuples fpdf2 takes.
+NHS_BLUE = rgb(settings.NHS_BLUE)
+TEXT = rgb(settings.TEXT)
+GREY = rgb(settings.NHS_DARK_GREY)
+RULE = rgb(settings.RULE)
 
 ATTRIBUTION = re.compile(r"open government licen[cs]e|\bOGL\b|crown copyright", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -14,7 +14,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from stp_data.export import FORMULA_PREFIXES
+from exports.csv import FORMULA_PREFIXES
 
 SHEET_NAME_MAX = 31
 EXCEL_CELL_MAX = 32_767

@@ -1,14 +1,12 @@
-"""The Streamlit-facing way in: cached once per server process, read-only after.
+"""What every session shares, built once per server process and read-only after (st.cache_resource).
 
-cache_resource (not cache_data) because these objects are shared and never
-mutated; cache_data would unpickle a fresh copy on every rerun.
+cache_resource (not cache_data) because these objects are shared and never mutated; cache_data would
+unpickle a fresh copy on every rerun. The only module that caches across sessions.
 """
 
 from __future__ import annotations
 
 import gc
-import os
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -20,15 +18,11 @@ from charts.bell_curve import rating_bell_curve
 from charts.footprint_figures import FootprintFigures, footprint_figures
 from charts.rating_map import rating_map
 from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_boundaries, share_collection, to_geojson
+from settings import LOADED_AT_FORMAT
 from stp_data import ratings
 from stp_data.loading import Bundle, load_bundle
 from stp_data.profiles import footprint_profiles
 from stp_data.user_data import LoadedFile, read_folder
-
-OGL_ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
-    "Contains OS data © Crown copyright and database right 2018 and 2019."
-)
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,59 +56,16 @@ def footprint_names() -> dict[str, str]:
 
 
 @st.cache_resource(show_spinner=False)
-def freeze_startup_heap() -> bool:
-    """Build what every run shares, then move the heap out of the garbage collector's sight (gc.freeze).
-
-    Streamlit runs a full garbage collection after every script run (runner.postScriptGC), which keeps
-    per-session garbage from piling up, but with pandas, plotly and geopandas loaded a full pass walked about a
-    million long-lived objects: most of a page's server time (py-spy: ~150 ms of a 200 ms footprint switch).
-    Frozen, they are skipped, and each pass only looks at what sessions create. Called once, before the first
-    page runs, so little of that first session is frozen with it (frozen objects are never collected).
-    """
-    import charts.board_pack  # noqa: F401  (the footprint page's PDF export: fpdf is large; load it before freezing)
-
-    default_overview_figures()
-    gc.collect()
-    gc.freeze()
-    return True
-
-
-def ensure_app_frame() -> None:
-    """Rerun through dashboard.py when Streamlit ran a page without it.
-
-    With a folder named pages/ beside the entrypoint, Streamlit 1.67 serves a fresh
-    server's first request in its legacy multipage mode: a deep link such as
-    /footprint?stp=… runs pages/footprint.py alone, without the frame's navigation,
-    search and link checks. The flag flips once dashboard.py calls st.navigation; flip
-    it here and rerun so the very first visitor gets the real app.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def data_folder() -> Path | None:
-    """The analyst's data folder: `--data-dir PATH` after `--` on the command line, or $STP_DATA_DIR."""
-    args = sys.argv[1:]
-    if "--data-dir" in args and args.index("--data-dir") + 1 < len(args):
-        return Path(args[args.index("--data-dir") + 1])
-    folder = os.environ.get("STP_DATA_DIR")
-    return Path(folder) if folder else None
+def distribution_note() -> str:
+    """The bell curve's source line for the bundled rating counts."""
+    return ratings.distribution_note(bundle().distribution)
 
 
 @st.cache_resource(show_spinner=False)
 def folder_files(folder: str) -> tuple[list[LoadedFile], list[str]]:
     """Files from the data folder, read once per server start (shared read-only by every session)."""
-    loaded_at = datetime.now().strftime("%d %b %Y %H:%M")
+    loaded_at = datetime.now().strftime(LOADED_AT_FORMAT)
     return read_folder(Path(folder), profiles()["code"].tolist(), loaded_at)
-
-
-@st.cache_resource(show_spinner=False)
-def distribution_note() -> str:
-    """The bell curve's source line (the rating counts are always the bundled ones unless a ratings file is used)."""
-    return ratings.distribution_note(bundle().distribution)
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,7 +84,7 @@ def default_footprint_figures(code: str) -> FootprintFigures:
     """
     bars, curve = rating_bars()
     profile = profiles().set_index("code", drop=False).loc[code]
-    return footprint_figures(bundle(), profile, bars, curve, areas=len(profiles()))
+    return footprint_figures(bundle(), profile, bars, curve, areas=len(profiles()), note=distribution_note())
 
 
 @st.cache_resource(show_spinner=False)
@@ -145,3 +96,21 @@ def default_overview_figures() -> tuple[go.Figure, go.Figure]:
     geojson, _ = map_geometry()
     bars, curve = rating_bars()
     return rating_map(geojson, profiles()), rating_bell_curve(bars, curve, note=distribution_note())
+
+
+@st.cache_resource(show_spinner=False)
+def freeze_startup_heap() -> bool:
+    """Build what every run shares, then move the heap out of the garbage collector's sight (gc.freeze).
+
+    Streamlit runs a full garbage collection after every script run (runner.postScriptGC), which keeps
+    per-session garbage from piling up, but with pandas, plotly and geopandas loaded a full pass walked about a
+    million long-lived objects: most of a page's server time (py-spy: ~150 ms of a 200 ms footprint switch).
+    Frozen, they are skipped, and each pass only looks at what sessions create. Called once, before the first
+    page runs, so little of that first session is frozen with it (frozen objects are never collected).
+    """
+    import exports.pdf  # noqa: F401  (the footprint page's PDF export: fpdf is large; load it before freezing)
+
+    default_overview_figures()
+    gc.collect()
+    gc.freeze()
+    return True
