@@ -11,7 +11,6 @@ from charts.style import (
     NHS_DARK_GREY,
     RATING_COLOURS,
     TEXT,
-    add_source_note,
     base_layout,
     wrap_for_plotly,
 )
@@ -114,7 +113,9 @@ def rating_bell_curve(
         tickangle=0,
         range=[0.45, 4.55],
         title=None,
-        tickfont={"size": BASE_FONT_SIZE},
+        # 14 px keeps "Making progress" and "Needs most improvement" apart in a half-width laptop column
+        # (presentation mode scales it to 20 px on a full-width chart).
+        tickfont={"size": BASE_FONT_SIZE - 2},
     )
     fig.update_yaxes(title="Footprints", range=[0, peak * 1.35], gridcolor="#E8EDEE", zeroline=True)
     fig.update_layout(
@@ -123,9 +124,11 @@ def rating_bell_curve(
         legend={"orientation": "h", "x": 0, "y": -0.16, "xanchor": "left", "yanchor": "top"},
         hovermode="closest",
     )
-    add_source_note(fig, note, chars_per_line=46)
+    # The source line is not drawn inside the chart: the page prints it once under the chart, and PNG exports add
+    # it inside the image (exports.png), so it is never shown twice or cut off in presentation mode.
+    fig.update_layout(meta={"source_note": note})
     base_layout(fig, title=title, height=height)
-    fig.update_layout(margin={"b": 250})
+    fig.update_layout(margin={"b": 130})
     if highlight is not None:
         _add_highlight(fig, bars, highlight, peak)
     return fig

@@ -10,7 +10,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from stp_data import schemas
+from stp_data.emergency import load_flags
 from stp_data.errors import DataValidationError, Problem
+from stp_data.journey import load_designations
 from stp_data.metrics import load_catalogue, load_metrics
 from stp_data.tables import MAX_TABLE_BYTES, read_table  # noqa: F401  (MAX_TABLE_BYTES: re-exported)
 
@@ -38,6 +40,8 @@ class Bundle:
     sources: pd.DataFrame
     measures: pd.DataFrame
     metrics: pd.DataFrame
+    flags: pd.DataFrame  # periods of a measure with a missing or partial trust return (never filled)
+    designations: pd.DataFrame  # every footprint's path to integrated care system, 2017-2022
 
     @property
     def codes(self) -> list[str]:
@@ -53,6 +57,8 @@ class Bundle:
             "capital_325m_july2017": self.capital,
             "rating_distribution_2017": self.distribution,
             "measures": self.measures,
+            "emergency_care_flags": self.flags,
+            "ics_designations": self.designations,
         }
         for file, measures in self.measures.groupby("file")["measure"]:
             tables[file.removesuffix(".csv")] = self.metrics[self.metrics["measure"].isin(measures)]
@@ -87,6 +93,8 @@ def load_bundle(data_dir: Path = DATA_DIR) -> Bundle:
         sources=load_table(data_dir, SOURCES, schemas.sources_schema()),
         measures=measures,
         metrics=load_metrics(data_dir, measures, codes),
+        flags=load_flags(data_dir, codes, measures["measure"]),
+        designations=load_designations(data_dir, codes),
     )
 
 

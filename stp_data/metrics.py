@@ -20,15 +20,21 @@ from stp_data import schemas
 from stp_data.errors import DataValidationError, Problem
 from stp_data.tables import read_table
 
-THEMES = ("workforce", "finance", "your data")
+THEMES = ("workforce", "finance", "emergency care", "your data")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 UNITS = ("per 100,000 population", "£ million", "£ per head", "FTE", "%", "count")
-ENGLAND_METHODS = ("population_weighted", "none")
+# ratio_of_sums: England = sum of the numerator measure over sum of the denominator measure (x 100 for a %),
+# never an average of the footprints' percentages.
+ENGLAND_METHODS = ("population_weighted", "ratio_of_sums", "none")
+# Columns a catalogue may carry beyond the required ones; a user's upload builds only the required ones.
+OPTIONAL_CATALOGUE_COLUMNS = ("target", "numerator", "denominator", "gauge")
 METRIC_COLUMNS = ["code", "measure", "period", "period_end", "value", "population", "source"]
 
 
-def catalogue_schema() -> pa.DataFrameSchema:
+def catalogue_schema(*, optional: bool = False) -> pa.DataFrameSchema:
+    """The catalogue's columns; with `optional`, also the columns a bundled catalogue may add (target etc.)."""
     text = pa.Column(str, nullable=True)
+    extra = _optional_catalogue_columns() if optional else {}
     return pa.DataFrameSchema(
         {
             "measure": pa.Column(
@@ -41,7 +47,7 @@ def catalogue_schema() -> pa.DataFrameSchema:
             "polarity": pa.Column(str, pa.Check.isin(POLARITIES, error="must be one of: " + ", ".join(POLARITIES))),
             "decimals": pa.Column("Int64", pa.Check.in_range(0, 4, error="must be 0 to 4"), coerce=True),
             "england_method": pa.Column(
-                str, pa.Check.isin(ENGLAND_METHODS, error="must be population_weighted or none")
+                str, pa.Check.isin(ENGLAND_METHODS, error="must be one of: " + ", ".join(ENGLAND_METHODS))
             ),
             "file": pa.Column(
                 str, pa.Check.str_matches(r"^metrics_[a-z0-9_]+\.csv$", error="must name a metrics_*.csv")
@@ -53,7 +59,20 @@ def catalogue_schema() -> pa.DataFrameSchema:
             "licence": pa.Column(str),
             "notes": text,
         }
+        | extra
     )
+
+
+def _optional_catalogue_columns() -> dict[str, pa.Column]:
+    measure_name = pa.Check.str_matches(r"^[a-z0-9_]+$", error="must be lower_snake_case")
+    return {
+        # The operational standard a measure is judged against (e.g. 95 for A&E 4-hour %): SPC assurance uses it.
+        "target": pa.Column(float, nullable=True, coerce=True, required=False),
+        "numerator": pa.Column(str, measure_name, nullable=True, required=False),
+        "denominator": pa.Column(str, measure_name, nullable=True, required=False),
+        # "no" keeps a measure (a count carried as a numerator) out of the gauge rows.
+        "gauge": pa.Column(str, pa.Check.isin(["yes", "no"], error="must be yes or no"), nullable=True, required=False),
+    }
 
 
 def metrics_schema(known_codes: Iterable[str], measures: Iterable[str]) -> pa.DataFrameSchema:
@@ -77,7 +96,39 @@ def metrics_schema(known_codes: Iterable[str], measures: Iterable[str]) -> pa.Da
 
 
 def load_catalogue(data_dir: Path) -> pd.DataFrame:
-    return schemas.validate(read_table(data_dir / "measures.csv"), catalogue_schema(), "measures.csv")
+    catalogue = schemas.validate(read_table(data_dir / "measures.csv"), catalogue_schema(optional=True), "measures.csv")
+    for column in OPTIONAL_CATALOGUE_COLUMNS:
+        if column not in catalogue:
+            catalogue[column] = pd.Series(
+                pd.NA, index=catalogue.index, dtype="float64" if column == "target" else "str"
+            )
+    _check_ratio_of_sums(catalogue, "measures.csv")
+    return catalogue
+
+
+def _check_ratio_of_sums(catalogue: pd.DataFrame, file: str) -> None:
+    """ratio_of_sums needs a numerator and a denominator that are catalogue measures; other methods use neither."""
+    known = set(catalogue["measure"])
+    problems = []
+    for index, row in catalogue.iterrows():
+        spreadsheet_row = int(index) + 2
+        for column in ("numerator", "denominator"):
+            named = row[column]
+            if row["england_method"] == "ratio_of_sums":
+                if pd.isna(named):
+                    problems.append(
+                        Problem(file, spreadsheet_row, column, "is required when england_method is ratio_of_sums")
+                    )
+                elif named not in known:
+                    problems.append(
+                        Problem(file, spreadsheet_row, column, f"'{named}' is not a measure in measures.csv")
+                    )
+            elif not pd.isna(named):
+                problems.append(
+                    Problem(file, spreadsheet_row, column, "is only used when england_method is ratio_of_sums")
+                )
+    if problems:
+        raise DataValidationError(problems)
 
 
 def load_metrics(data_dir: Path, catalogue: pd.DataFrame, known_codes: Iterable[str]) -> pd.DataFrame:
@@ -131,12 +182,48 @@ def spread(values: pd.DataFrame) -> Spread | None:
 def england_reference(values: pd.DataFrame, method: str) -> float | None:
     """England's value: footprint rates weighted by population (= England's count / England's population).
 
-    None when the measure has no England figure or any footprint's population is unknown.
+    None when the measure has no England figure or any footprint's population is unknown, and for
+    ratio_of_sums, which needs the numerator and denominator measures: use england_value for any method.
     """
     if method != "population_weighted" or values.empty or values["population"].isna().any():
         return None
     weights = values["population"].astype(float)
     return float((values["value"] * weights).sum() / weights.sum())
+
+
+def ratio_of_sums(metrics: pd.DataFrame, numerator: str, denominator: str, period: str, scale: float) -> float | None:
+    """scale x (sum of the numerator) / (sum of the denominator) over the footprints at one period.
+
+    None unless every footprint with a numerator has a denominator and vice versa: a sum over
+    different sets of footprints would not be England's figure.
+    """
+    at = metrics.loc[(metrics["period"] == period) & metrics["measure"].isin([numerator, denominator])]
+    num = at.loc[at["measure"] == numerator].set_index("code")["value"]
+    den = at.loc[at["measure"] == denominator].set_index("code")["value"]
+    if num.empty or set(num.index) != set(den.index) or num.isna().any() or den.isna().any():
+        return None
+    total = float(den.sum())
+    return None if total == 0 else scale * float(num.sum()) / total
+
+
+def ratio_scale(unit: str) -> float:
+    """A percentage is 100 x the ratio; any other unit is the ratio itself."""
+    return 100.0 if unit == "%" else 1.0
+
+
+def england_value(metrics: pd.DataFrame, catalogue: pd.DataFrame, measure: str, period: str) -> float | None:
+    """England's value for one measure and period, by the catalogue's england_method (None when it has none)."""
+    row = catalogue.loc[catalogue["measure"] == measure].iloc[0]
+    if row["england_method"] == "ratio_of_sums":
+        return ratio_of_sums(metrics, row["numerator"], row["denominator"], period, ratio_scale(row["unit"]))
+    return england_reference(values_for(metrics, measure, period), row["england_method"])
+
+
+def shows_gauge(catalogue: pd.DataFrame) -> pd.Series:
+    """Measures that get a gauge: all but those marked gauge = no (a user's catalogue has no such column)."""
+    if "gauge" not in catalogue:
+        return pd.Series(True, index=catalogue.index)
+    return catalogue["gauge"].fillna("yes").ne("no")
 
 
 def short_publisher(publisher: str) -> str:
@@ -178,7 +265,7 @@ _LATEST: dict[int, dict[tuple, list[_MeasureAtLatest]]] = {}
 
 
 def _latest_by_measure(metrics: pd.DataFrame, catalogue: pd.DataFrame, theme: str) -> list[_MeasureAtLatest]:
-    rows = catalogue.loc[catalogue["theme"] == theme]
+    rows = catalogue.loc[(catalogue["theme"] == theme) & shows_gauge(catalogue)]
     key = (theme, tuple(rows["measure"]), id(catalogue))
     if id(metrics) not in _LATEST:
         _LATEST[id(metrics)] = {}
@@ -186,7 +273,8 @@ def _latest_by_measure(metrics: pd.DataFrame, catalogue: pd.DataFrame, theme: st
     memo = _LATEST[id(metrics)]
     if key not in memo:
         memo[key] = [
-            _summarise(m, latest) for m, latest in zip(rows.itertuples(), _at_latest(metrics, rows), strict=True)
+            _summarise(m, latest, metrics)
+            for m, latest in zip(rows.itertuples(), _at_latest(metrics, rows), strict=True)
         ]
     return memo[key]
 
@@ -202,14 +290,19 @@ def _at_latest(metrics: pd.DataFrame, rows: pd.DataFrame) -> list[pd.DataFrame]:
     return [groups.get(m, at_latest.iloc[:0])[columns].reset_index(drop=True) for m in rows["measure"]]
 
 
-def _summarise(m: Any, values: pd.DataFrame) -> _MeasureAtLatest:
+def _summarise(m: Any, values: pd.DataFrame, metrics: pd.DataFrame) -> _MeasureAtLatest:
     if values.empty:
         raise ValueError(f"measure {m.measure!r} is in the catalogue but has no figures")
+    period = values["period"].iloc[0]
+    if m.england_method == "ratio_of_sums":
+        england = ratio_of_sums(metrics, m.numerator, m.denominator, period, ratio_scale(m.unit))
+    else:
+        england = england_reference(values, m.england_method)
     return _MeasureAtLatest(
         row=m,
-        period=values["period"].iloc[0],
+        period=period,
         values=dict(zip(values["code"], values["value"].astype(float), strict=True)),
-        england=england_reference(values, m.england_method),
+        england=england,
         spread=spread(values),
     )
 

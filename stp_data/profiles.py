@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from stp_data import journey
 from stp_data.loading import Bundle
 from stp_data.ratings import rating_group
 
@@ -48,17 +49,40 @@ def footprint_profiles(bundle: Bundle) -> pd.DataFrame:
     profiles = profiles.merge(population[["code", "population"]], on="code", how="left")
     capital_codes = set(bundle.capital["stp17cd"])
     profiles["in_capital_325m"] = profiles["code"].isin(capital_codes)
-    profiles["care_system"] = profiles["code"].map(_first_designation(bundle.ics_waves))
     profiles["rating_group"] = profiles["rating"].map(rating_group)
+    paths = journey.journeys(designations(bundle), profiles).set_index("code")
+    for column in ("first_label", "first_partial", "ics_label", "ics_date", "ics_basis", "merged_into"):
+        profiles[column] = profiles["code"].map(paths[column])
+    profiles["care_system"] = profiles["code"].map({code: _care_system_text(row) for code, row in paths.iterrows()})
     return profiles
 
 
-def _first_designation(ics_waves: pd.DataFrame) -> dict[str, str]:
-    first = ics_waves.dropna(subset=["stp17cd"]).sort_values("announced").drop_duplicates("stp17cd")
-    return {
-        row.stp17cd: f"{row.wave}, {row.announced}" + (" (part of footprint)" if row.partial_footprint == "yes" else "")
-        for row in first.itertuples()
-    }
+def designations(bundle: Bundle) -> pd.DataFrame:
+    """The ACS/ICS designations table (loaded and validated with the bundle)."""
+    return bundle.designations
+
+
+def _care_system_text(path: pd.Series) -> str:
+    """One line for tables: when the footprint was first designated and when the whole of it became an ICS.
+
+    Keeps the words 'part of footprint' for partial first designations (pages test for them)."""
+    if not path["first_label"]:
+        return ""
+    if path["first_partial"]:
+        text = f"Partly designated {path['first_label']} (part of footprint: {path['first_area']})"
+        if path["ics_label"]:
+            return f"{text}; whole footprint ICS {path['ics_label']}"
+        return f"{text}; whole-footprint ICS date not found"
+    extras = [e for e in (path["ics_via"], _basis_words(path["ics_basis"])) if e]
+    stage = _STAGE_WORDS.get(path["ics_stage"], "ICS from")
+    return f"{stage} {path['ics_label']}" + (f" ({'; '.join(extras)})" if extras else "")
+
+
+_STAGE_WORDS = {"devolution": "Devolution area from", "shadow ACS": "Shadow ACS from", "ICS": "ICS from"}
+
+
+def _basis_words(basis: str) -> str:
+    return "inferred by elimination" if basis == journey.INFERRED else ""
 
 
 @dataclass(frozen=True)
@@ -81,10 +105,29 @@ def footprint_detail(bundle: Bundle, profiles: pd.DataFrame, code: str) -> Footp
             "Result": [rating_row[col] if pd.notna(rating_row[col]) else "Not published" for col in DOMAINS],
         }
     )
-    designations = bundle.ics_waves.loc[
-        bundle.ics_waves["stp17cd"] == code, ["wave", "announced", "area_as_named_in_source", "source"]
-    ]
     capital = bundle.capital.loc[
         bundle.capital["stp17cd"] == code, ["scheme_and_amount_as_reported", "amount_source", "list_source"]
     ]
-    return FootprintDetail(match.iloc[0], domains, designations.reset_index(drop=True), capital.reset_index(drop=True))
+    return FootprintDetail(
+        match.iloc[0], domains, _designation_rows(designations(bundle), match.iloc[0]), capital.reset_index(drop=True)
+    )
+
+
+def _designation_rows(table: pd.DataFrame, profile: pd.Series) -> pd.DataFrame:
+    """The footprint's milestones in the columns the footprint page reads, plus basis, partial and precision."""
+    steps = journey.footprint_milestones(table, profile["code"])
+    return pd.DataFrame(
+        {
+            "wave": steps["milestone"],
+            "announced": steps["date_label"],
+            "area_as_named_in_source": [
+                area or named or profile["name"] for area, named in zip(steps["area"], steps["as_named"], strict=True)
+            ],
+            "source": steps["source"],
+            "basis": steps["basis"],
+            "partial": steps["partial"],
+            "precision": steps["precision"],
+            "kind": steps["kind"],
+            "notes": steps["notes"],
+        }
+    )

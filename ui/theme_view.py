@@ -64,7 +64,7 @@ def render(theme: str, title: str) -> None:
     info = catalogue.loc[measure]
     values = m.values_for(bundle.metrics, measure, period)
     spread = m.spread(values)
-    england = m.england_reference(values, info["england_method"])
+    england = m.england_value(bundle.metrics, bundle.measures, measure, period)
     note = f"Source: {info['publisher']}, {info['title']} ({info['published']}). {info['notes'] or ''}"
 
     geojson = data.geojson

@@ -115,8 +115,17 @@ def test_sources_page_lists_every_table_with_downloads():
     at = run(page="pages/sources.py")
     assert titles(at) == ["Data & sources"]
     downloads = at.get("download_button")
-    assert len(downloads) == 22  # catalogue + 10 tables as CSV and as Excel + boundaries
+    # catalogue + 15 tables (3 workforce/finance metrics, 2 emergency care metrics, flags, designations, and the
+    # 8 others) as CSV and as Excel + boundaries
+    assert len(downloads) == 1 + 2 * len(cache_bundle().tables()) + 1
+    assert len(cache_bundle().tables()) == 14
     assert any("Open Government Licence v3.0" in i.value for i in at.info)
+
+
+def cache_bundle():
+    from stp_data.loading import load_bundle
+
+    return load_bundle()
 
 
 def gauge_counts(at: AppTest) -> list[tuple[int, int]]:
@@ -140,7 +149,8 @@ def gauge_counts(at: AppTest) -> list[tuple[int, int]]:
 )
 def test_footprint_gauges(code, workforce, finance):
     at = run({"stp": code})
-    assert gauge_counts(at) == [workforce, finance]
+    # Emergency care: A&E 4-hour, bed occupancy and long stays, published for every footprint.
+    assert gauge_counts(at) == [workforce, finance, (3, 0)]
     assert any(
         h.value.startswith("Workforce: better than England on") and h.value.endswith("of 9 measures") for h in at.header
     )

@@ -46,8 +46,8 @@ def test_map_legend_names_groups_in_rating_order(inputs):
     names = [trace.name for trace in rating_map(geojson, profiles).data]
     assert names == [
         "Outstanding (5)",
-        "Advanced (4)",
-        "Middle: rating not published (29)",
+        "Advanced (5)",
+        "Middle: rating not published (28)",
         "Making progress (1)",
         "Needs most improvement (5)",
     ]
@@ -94,7 +94,9 @@ def test_bell_curve_has_ratings_in_order_and_44_footprints(inputs):
     assert sum(named.y) + sum(unnamed.y) == 44
     assert isinstance(line, go.Scatter) and line.mode == "lines"
     texts = " ".join(a.text for a in fig.layout.annotations)
-    assert "THE MIDDLE: 34 footprints" in texts and "HFMA" in texts
+    assert "THE MIDDLE: 34 footprints" in texts
+    # The source line travels with the figure (for exports) but is printed once, under the chart, on screen.
+    assert "HFMA" in fig.layout.meta["source_note"] and "HFMA" not in texts
     assert fig.layout.shapes[0].x0 == 1.5 and fig.layout.shapes[0].x1 == 3.5
 
 
@@ -142,6 +144,11 @@ def test_footprint_figures_mark_the_footprint_and_give_a_gauge_row_per_theme(inp
     note = ratings.distribution_note(bundle.distribution)
     figures = footprint_figures(bundle, frimley, bars, curve, areas=44, note=note)
     assert "Frimley" in figures.bell.layout.title.text
-    assert list(figures.gauges) == list(figures.specs) == list(figures.sources) == ["workforce", "finance"]
+    assert (
+        list(figures.gauges)
+        == list(figures.specs)
+        == list(figures.sources)
+        == ["workforce", "finance", "emergency care"]
+    )
     assert figures.bell_note == note
     assert "NHS Digital" in figures.sources["workforce"] and "never ranked" in figures.sources["finance"]

@@ -38,7 +38,7 @@ def test_shipped_tables_load_with_every_footprint():
     bundle = load_bundle()
     assert len(bundle.footprints) == 44
     assert bundle.footprints["stp17cd"].is_unique
-    assert bundle.ratings["overall_rating_2017"].notna().sum() == 15
+    assert bundle.ratings["overall_rating_2017"].notna().sum() == 16
     assert int(bundle.population["population_mid2018"].sum()) == 55_977_178
     assert len(bundle.capital) == 15
     assert bundle.capital["list_source"].str.startswith("http").all(), "'same as above' must resolve to the statement"

@@ -24,7 +24,7 @@ def bundle():
 
 
 def test_catalogue_describes_every_bundled_measure(bundle):
-    assert set(bundle.measures["theme"]) == {"workforce", "finance"}
+    assert set(bundle.measures["theme"]) == {"workforce", "finance", "emergency care"}
     assert set(bundle.metrics["measure"]) == set(bundle.measures["measure"])
     gp = bundle.metrics[bundle.metrics["measure"] == "gp_fte_per100k"]
     assert len(gp) == 44 * 4 and gp["population"].notna().all()
@@ -164,3 +164,66 @@ def test_spread_quartiles_match_pandas():
     values = pd.DataFrame({"value": [3.0, 1.0, None, 10.0, 4.5, 7.25]})
     q = values["value"].dropna().quantile([0.25, 0.5, 0.75])
     assert m.spread(values) == m.Spread(5, 1.0, q[0.25], q[0.5], q[0.75], 10.0)
+
+
+def test_catalogue_target_ratio_of_sums_and_gauge_columns(bundle):
+    ae = bundle.measures.set_index("measure").loc["ae_type1_4hr_pct"]
+    assert ae["target"] == 95.0 and ae["england_method"] == "ratio_of_sums"
+    assert (ae["numerator"], ae["denominator"]) == ("ae_type1_within4hr", "ae_type1_attendances")
+    workforce = bundle.measures.loc[bundle.measures["theme"] == "workforce"]
+    assert workforce["target"].isna().all() and workforce["numerator"].isna().all()
+
+
+def test_ratio_of_sums_by_hand():
+    metrics = pd.DataFrame(
+        {
+            "code": ["a", "b", "a", "b", "a", "b"],
+            "measure": ["pct", "pct", "num", "num", "den", "den"],
+            "period": ["p"] * 6,
+            "period_end": ["2020-01-31"] * 6,
+            "value": [90.0, 50.0, 90.0, 5.0, 100.0, 10.0],
+            "population": pd.NA,
+        }
+    )
+    catalogue = pd.DataFrame(
+        [{"measure": "pct", "england_method": "ratio_of_sums", "numerator": "num", "denominator": "den", "unit": "%"}]
+    )
+    # (90 + 5) / (100 + 10) = 86.36%, not the average of 90% and 50%
+    assert m.england_value(metrics, catalogue, "pct", "p") == pytest.approx(100 * 95 / 110)
+    assert m.ratio_of_sums(metrics.iloc[:-1], "num", "den", "p", 100) is None  # a footprint without a denominator
+
+
+def test_gauges_skip_counts_and_use_ratio_of_sums(bundle):
+    specs = m.gauge_specs(bundle.metrics, bundle.measures, "E54000033", "emergency care")
+    assert [s.measure for s in specs] == [
+        "ae_type1_4hr_pct",
+        "ga_bed_occupancy_pct_weekly",
+        "ga_beds_occupied_by_los_over21d_pct_weekly",
+    ]
+    ae = specs[0]
+    assert ae.period == "2019-03"
+    assert ae.england == pytest.approx(m.england_value(bundle.metrics, bundle.measures, "ae_type1_4hr_pct", "2019-03"))
+    assert specs[1].england is None
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "message"),
+    [
+        ({"numerator": ""}, "numerator", "is required when england_method is ratio_of_sums"),
+        ({"denominator": "no_such_measure"}, "denominator", "is not a measure in measures.csv"),
+        ({"target": "ninety-five"}, "target", ""),
+        ({"gauge": "maybe"}, "gauge", "must be yes or no"),
+    ],
+)
+def test_catalogue_validates_the_optional_columns(tmp_path, change, column, message):
+    data = copy_data(tmp_path)
+    catalogue = pd.read_csv(data / "measures.csv", dtype=str, keep_default_na=False)
+    row = catalogue.index[catalogue["measure"] == "ae_type1_4hr_pct"][0]
+    for key, bad in change.items():
+        catalogue.loc[row, key] = bad
+    catalogue.to_csv(data / "measures.csv", index=False)
+    with pytest.raises(DataValidationError) as raised:
+        m.load_catalogue(data)
+    problem = raised.value.problems[0]
+    assert (problem.file, problem.row, problem.column) == ("measures.csv", row + 2, column)
+    assert message in problem.reason
