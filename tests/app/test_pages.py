@@ -266,9 +266,7 @@ def test_figures_shared_by_every_viewer_are_not_changed_by_board_mode_or_exports
     shared = cached.default_footprint_figures("E54000034")
     bars, curve = cached.rating_bars()
     profile = cached.profiles().set_index("code", drop=False).loc["E54000034"]
-    fresh = footprint_figures(
-        cached.bundle(), profile, bars, curve, areas=44, note=cached.distribution_note()
-    )
+    fresh = footprint_figures(cached.bundle(), profile, bars, curve, areas=44, note=cached.distribution_note())
     assert shared.bell.to_dict() == fresh.bell.to_dict()
     assert {t: f.to_dict() for t, f in shared.gauges.items()} == {t: f.to_dict() for t, f in fresh.gauges.items()}
     before = cached.default_overview_figures()[0].to_dict()
