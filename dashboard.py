@@ -70,6 +70,8 @@ def main() -> None:
         st.Page(s.FOOTPRINT_PAGE, title="Footprint", url_path="footprint"),
         st.Page(s.WORKFORCE_PAGE, title="Workforce", url_path="workforce"),
         st.Page(s.FINANCE_PAGE, title="Finance", url_path="finance"),
+        st.Page(s.EMERGENCY_CARE_PAGE, title="Emergency care", url_path="emergency-care"),
+        st.Page(s.PROGRESS_PAGE, title="Progress", url_path="progress"),
         st.Page(s.YOUR_DATA_PAGE, title="Your data", url_path="your-data"),
         st.Page(s.LOAD_DATA_PAGE, title="Load data", url_path="load-data"),
         st.Page(s.SOURCES_PAGE, title="Data & sources", url_path="sources"),

@@ -23,7 +23,7 @@ UNRANKED_THEMES = frozenset({FINANCE})
 # --- Uploads ------------------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = 20  # also `server.maxUploadSize` in .streamlit/config.toml (a test keeps them equal)
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
-TABLE_EXTENSIONS = ("csv", "xlsx")  # what the metrics and ratings readers open
+TABLE_EXTENSIONS = ("csv", "xlsx", "xlsm")  # what the metrics and ratings readers open (macros never run)
 BOUNDARY_EXTENSIONS = ("geojson", "json", "gpkg", "zip")
 
 # --- Dates --------------------------------------------------------------------------------------------------
@@ -57,7 +57,14 @@ FINANCE_PAGE = "pages/finance.py"
 YOUR_DATA_PAGE = "pages/your_data.py"
 LOAD_DATA_PAGE = "pages/load_data.py"
 SOURCES_PAGE = "pages/sources.py"
-THEME_PAGES = {WORKFORCE: WORKFORCE_PAGE, FINANCE: FINANCE_PAGE, USER_THEME: YOUR_DATA_PAGE}
+EMERGENCY_CARE_PAGE = "pages/emergency_care.py"
+PROGRESS_PAGE = "pages/progress.py"
+THEME_PAGES = {
+    WORKFORCE: WORKFORCE_PAGE,
+    FINANCE: FINANCE_PAGE,
+    EMERGENCY_CARE: EMERGENCY_CARE_PAGE,
+    USER_THEME: YOUR_DATA_PAGE,
+}
 
 # --- Attribution ---------------------------------------------------------------------------------------------
 OGL_ATTRIBUTION = (

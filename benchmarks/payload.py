@@ -136,8 +136,8 @@ def zoomed_map_png(map_fig: go.Figure, code: str, bounds: tuple[float, float, fl
     The in-app map has no zoom-to-footprint control, so the close-up is rendered from the same figure and
     the same simplified GeoJSON the browser receives; only the frame changes.
     """
-    from exports.png import figure_png
     from charts.style import footprint_geo
+    from exports.png import figure_png
 
     framed = go.Figure(map_fig)
     framed.update_layout(geo=footprint_geo(bounds, pad=0.15))

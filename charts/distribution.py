@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, add_source_note, base_layout
 from stp_data.metrics import Spread
+from stp_data.text import plotly_text
 
 MIN_FOR_CURVE = 8
 MIDDLE_FILL = "rgba(0, 94, 184, 0.12)"
@@ -30,16 +31,25 @@ def measure_histogram(
 ) -> go.Figure:
     """Bars count footprints per value band; hovering a bar lists them."""
     v = values.dropna(subset=["value"])
+    # Values too large to bin (1e308: the span overflows to inf) or non-finite are left out, and said.
+    finite = np.isfinite(v["value"].astype(float)) & (v["value"].astype(float).abs() < 1e150)
+    left_out = int((~finite).sum())
+    v = v.loc[finite]
+    names = {code: plotly_text(name) for code, name in names.items()}
+    unit, note = plotly_text(unit), plotly_text(note)
+    title = None if title is None else plotly_text(title)
     fig = go.Figure()
     if v.empty:
         fig.add_annotation(text="Not published for any footprint", showarrow=False, font={"size": BASE_FONT_SIZE + 2})
         return base_layout(fig, title=title, height=height)
-    edges = np.histogram_bin_edges(v["value"], bins=min(12, max(3, len(v) // 3)))
+    if left_out:
+        note = f"{left_out} value(s) too large to chart left out. {note}"
+    edges = _bin_edges(v["value"].to_numpy(dtype=float), min(12, max(3, len(v) // 3)))
     bins = pd.cut(v["value"], edges, include_lowest=True)
     grouped = v.assign(bin=bins).groupby("bin", observed=False)
     centres = (edges[:-1] + edges[1:]) / 2
     width = float(edges[1] - edges[0])
-    members = [sorted(names.get(c, c) for c in group["code"]) for _, group in grouped]
+    members = [sorted(names.get(c, plotly_text(c)) for c in group["code"]) for _, group in grouped]
     fig.add_trace(
         go.Bar(
             x=centres,
@@ -95,6 +105,15 @@ def measure_histogram(
     return fig
 
 
+def _bin_edges(values: np.ndarray, bins: int) -> np.ndarray:
+    """Histogram edges that never fail: all-equal or huge-but-finite values get a usable width."""
+    low, high = float(values.min()), float(values.max())
+    if not np.isfinite(high - low) or high - low <= abs(high) * 1e-12:
+        pad = max(abs(high) * 0.05, 0.5)
+        return np.linspace(low - pad, high + pad, bins + 1)
+    return np.linspace(low, high, bins + 1)
+
+
 def _mark_footprint(fig: go.Figure, v: pd.DataFrame, names: dict[str, str], code: str, top: float) -> None:
     row = v.loc[v["code"] == code]
     if row.empty:
@@ -104,7 +123,7 @@ def _mark_footprint(fig: go.Figure, v: pd.DataFrame, names: dict[str, str], code
     fig.add_annotation(
         x=x,
         y=top * 1.0,
-        text=f"<b>{names.get(code, code)}</b> {x:,.1f}",
+        text=f"<b>{names.get(code, plotly_text(code))}</b> {x:,.1f}",
         showarrow=False,
         xanchor="right",
         xshift=-6,

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, base_layout
 from stp_data.metrics import GaugeSpec
+from stp_data.text import plotly_text
 
 # Blue for better, orange for worse: distinguishable with the common colour-vision deficiencies,
 # and the delta's sign and arrow carry the same message.
@@ -44,7 +45,7 @@ def number_format(spec: GaugeSpec) -> str:
 
 def _indicator(spec: GaugeSpec, domain: dict, show_middle: bool = True) -> go.Indicator:
     above, below = delta_colours(spec.polarity)
-    prefix = "£" if spec.unit.startswith("£") else ""
+    prefix = "£" if spec.unit.startswith("£") else ""  # a fixed symbol, never the file's text
     steps = []
     if show_middle and spec.spread is not None and spec.spread.n >= 4:
         steps.append({"range": [spec.spread.q1, spec.spread.q3], "color": MIDDLE_BAND})
@@ -62,7 +63,7 @@ def _indicator(spec: GaugeSpec, domain: dict, show_middle: bool = True) -> go.In
         "domain": domain,
         "number": {"valueformat": number_format(spec), "prefix": prefix, "font": {"size": BASE_FONT_SIZE + 10}},
         "gauge": gauge,
-        "title": {"text": spec.short_name, "font": {"size": BASE_FONT_SIZE}},
+        "title": {"text": plotly_text(spec.short_name), "font": {"size": BASE_FONT_SIZE}},
     }
     if spec.england is not None:
         gauge["threshold"] = {"line": {"color": TEXT, "width": 4}, "thickness": 0.9, "value": spec.england}
@@ -105,7 +106,7 @@ def gauge_row(
         if spec.value is None:
             annotations.append(
                 dict(
-                    text=f"<b>{spec.short_name}</b><br><br>{NOT_PUBLISHED}",
+                    text=f"<b>{plotly_text(spec.short_name)}</b><br><br>{NOT_PUBLISHED}",
                     x=centre_x,
                     y=(domain["y"][0] + domain["y"][1]) / 2,
                     xref="paper",
@@ -131,7 +132,9 @@ def gauge_row(
         )
     fig = go.Figure(data=indicators, layout={"annotations": annotations})
     rows = math.ceil(len(specs) / columns)
-    base_layout(fig, title=title, height=ROW_HEIGHT * rows + (60 if title else 10))
+    base_layout(
+        fig, title=None if title is None else plotly_text(title), height=ROW_HEIGHT * rows + (60 if title else 10)
+    )
     return fig
 
 
@@ -142,8 +145,8 @@ def _caption(spec: GaugeSpec) -> str:
         else "England: not published"
     )
     published = f"{spec.spread.n}/{spec.areas} published" if spec.spread is not None else "none published"
-    unit = spec.unit.replace(" population", "")
-    return f"{unit}, {spec.period}<br>{england}<br>{published} · {spec.source}"
+    unit = plotly_text(spec.unit.replace(" population", ""))
+    return f"{unit}, {plotly_text(spec.period)}<br>{england}<br>{published} · {plotly_text(spec.source)}"
 
 
 def count_gauges(fig: go.Figure) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from charts.rating_map import selected_outline
 from charts.style import BASE_FONT_SIZE, base_layout, footprint_geo
 from geo.boundaries import geojson_bounds, geojson_data_url
+from stp_data.text import plotly_text
 
 NOT_PUBLISHED_GREY = "#D8DDE0"
 
@@ -24,6 +25,9 @@ def measure_map(
     height: int = 600,
 ) -> go.Figure:
     """Darker blue = higher value, whatever the polarity; the colour bar names the unit."""
+    # Names, label and unit may come from a user's file: escaped once here, shown literally by Plotly.
+    label, unit = plotly_text(label), plotly_text(unit)
+    names = {code: plotly_text(name) for code, name in names.items()}
     all_codes = {f["id"] for f in geojson["features"]}
     published = values.dropna(subset=["value"])
     published = published[published["code"].isin(all_codes)]
@@ -48,7 +52,7 @@ def measure_map(
                     "len": 0.9,
                     "thickness": 14,
                 },
-                customdata=[[names.get(c, c), c] for c in published["code"]],
+                customdata=[[names.get(c, plotly_text(c)), plotly_text(c)] for c in published["code"]],
                 hovertemplate=(
                     "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
                     + f"{label}: %{{z:,.{decimals}f}} {unit}<extra></extra>"
@@ -67,7 +71,7 @@ def measure_map(
                 showlegend=True,
                 name=f"Not published ({len(missing)})",
                 marker={"line": {"color": "white", "width": 1}},
-                customdata=[[names.get(c, c), c] for c in missing],
+                customdata=[[names.get(c, plotly_text(c)), plotly_text(c)] for c in missing],
                 hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>Not published<extra></extra>",
             )
         )

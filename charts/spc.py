@@ -331,3 +331,23 @@ def small_multiples(
     base_layout(fig, title=html.escape(title) if title else None, height=rows * panel_height + 160)
     fig.update_layout(margin={"t": 110 if title else 60, "b": 120})
     return fig
+
+
+def ordered_small_multiples(
+    catalogue: pd.DataFrame,
+    results: Mapping[str, tuple[pd.DataFrame, spc.SpcResult]],
+    names: Mapping[str, str],
+    measure: str,
+) -> go.Figure:
+    """small_multiples for one catalogue measure, footprints sorted concern first (emergency.small_multiples_order)."""
+    from stp_data.emergency import small_multiples_order
+
+    info = catalogue.set_index("measure").loc[measure]
+    order = small_multiples_order({code: result.variation for code, (_, result) in results.items()}, names)
+    return small_multiples(
+        [(code, *results[code]) for code in order],
+        names,
+        unit=info["unit"],
+        decimals=int(info["decimals"]),
+        note=f"Source: {info['publisher']}, {info['title']} ({info['published']}).",
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -50,6 +51,13 @@ class JoinReport:
     def complete(self) -> bool:
         return not self.only_in_geometry and not self.only_in_table
 
+    def fates(self) -> pd.DataFrame:
+        """What happens to every area: code, on the map?, and what it shows."""
+        rows = [(c, "drawn", "with its July 2017 figures") for c in self.matched]
+        rows += [(c, "drawn", "no July 2017 figures (not one of the 2017 codes)") for c in self.only_in_geometry]
+        rows += [(c, "not drawn", "no boundary in the file") for c in self.only_in_table]
+        return pd.DataFrame(rows, columns=["code", "map", "what it shows"])
+
     def describe(self) -> str:
         parts = [f"{len(self.matched)} footprints matched"]
         if self.only_in_geometry:
@@ -57,6 +65,28 @@ class JoinReport:
         if self.only_in_table:
             parts.append("no boundary for " + ", ".join(self.only_in_table))
         return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class BoundaryReport:
+    """What was done to the shapes, by code, for the preview: nothing is repaired or dropped without a word."""
+
+    repaired: tuple[str, ...] = ()  # invalid geometries made valid
+    polygons_extracted: tuple[str, ...] = ()  # repair gave a collection; its polygons were kept
+    excluded: tuple[tuple[str, str], ...] = ()  # (code, why) not drawn
+
+    def notes(self) -> list[str]:
+        lines = []
+        if self.repaired:
+            lines.append("repaired: " + ", ".join(self.repaired))
+        if self.polygons_extracted:
+            lines.append(
+                "kept only the areas (polygons) of: "
+                + ", ".join(self.polygons_extracted)
+                + " (repair left lines or points)"
+            )
+        lines += [f"not drawn: {code} ({why})" for code, why in self.excluded]
+        return lines
 
 
 def load_boundaries(
@@ -68,8 +98,17 @@ def load_boundaries(
 
     Checks: the code column exists and is unique, a CRS is declared, and every
     geometry is valid (invalid ones are repaired with make_valid, as ONS's own
-    generalised files contain the odd self-intersection).
+    generalised files contain the odd self-intersection). What was repaired or left out: load_boundaries_checked.
     """
+    return load_boundaries_checked(path, code_column, name_column)[0]
+
+
+def load_boundaries_checked(
+    path: str | Path,
+    code_column: str,
+    name_column: str | None = None,
+) -> tuple[gpd.GeoDataFrame, BoundaryReport]:
+    """load_boundaries, with the report of every repair and exclusion by code."""
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types; all mean "unreadable"
@@ -94,11 +133,39 @@ def load_boundaries(
     if name_column is not None and name_column in frame.columns:
         columns[NAME] = frame[name_column].astype(str)
     result = gpd.GeoDataFrame(columns, geometry=frame.geometry.values, crs=frame.crs)
-    result = result.to_crs(WGS84)
-    invalid = ~result.geometry.is_valid
-    if invalid.any():
-        result.loc[invalid, "geometry"] = shapely.make_valid(result.geometry[invalid].values)
-    return result
+    return areas_only(result.to_crs(WGS84))
+
+
+def areas_only(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, BoundaryReport]:
+    """Every feature a valid (multi)polygon, or left out with the reason; reported by code, never silently.
+
+    make_valid may turn a self-intersecting ring into a GeometryCollection (a polygon plus a stray line), which
+    Plotly does not draw: its polygons are kept. A feature with no geometry, or nothing but lines after repair,
+    is excluded and listed.
+    """
+    geometry = frame.geometry.to_numpy()
+    missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+    invalid = ~missing & ~shapely.is_valid(geometry)
+    repaired_codes = tuple(frame.loc[invalid, CODE])
+    geometry = geometry.copy()
+    geometry[invalid] = shapely.make_valid(geometry[invalid])
+    extracted, excluded = [], [(code, "the feature has no geometry") for code in frame.loc[missing, CODE]]
+    for i in np.flatnonzero(~missing):
+        shape = geometry[i]
+        if shape.geom_type in ("Polygon", "MultiPolygon"):
+            continue
+        parts = [p for p in shapely.get_parts(shapely.get_parts(shape)) if p.geom_type == "Polygon" and not p.is_empty]
+        code = frame[CODE].iat[i]
+        if parts:
+            geometry[i] = shapely.MultiPolygon(parts) if len(parts) > 1 else parts[0]
+            extracted.append(code)
+        else:
+            excluded.append((code, f"a {shape.geom_type}, not an area"))
+    result = frame.copy()
+    result["geometry"] = geometry
+    dropped = {code for code, _ in excluded}
+    result = result.loc[~result[CODE].isin(dropped)].reset_index(drop=True)
+    return result, BoundaryReport(repaired_codes, tuple(extracted), tuple(excluded))
 
 
 def simplify_preserving_borders(
@@ -116,10 +183,7 @@ def simplify_preserving_borders(
     result = boundaries.copy()
     result["geometry"] = gpd.GeoSeries(simplified, crs=BRITISH_NATIONAL_GRID).to_crs(WGS84).values
     result["geometry"] = shapely.set_precision(result.geometry.values, 10.0**-decimals)
-    invalid = ~result.geometry.is_valid
-    if invalid.any():
-        result.loc[invalid, "geometry"] = shapely.make_valid(result.geometry[invalid].values)
-    return result
+    return areas_only(result)[0]
 
 
 def join_by_code(
@@ -148,11 +212,35 @@ def to_geojson(boundaries: gpd.GeoDataFrame) -> dict:
     The browser needs only the shape and the id; names and figures travel in
     the trace's customdata, which keeps the payload small.
     """
+    shapes = plotly_ring_order(boundaries.geometry.to_numpy())
     features = [
         {"type": "Feature", "id": code, "properties": {}, "geometry": shapely.geometry.mapping(geom)}
-        for code, geom in zip(boundaries[CODE], boundaries.geometry, strict=True)
+        for code, geom in zip(boundaries[CODE], shapes, strict=True)
+        if geom is not None and not geom.is_empty
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def plotly_ring_order(shapes: np.ndarray) -> np.ndarray:
+    """Exterior rings clockwise, holes counter-clockwise: the order Plotly's geo maps (d3-geo) fill.
+
+    d3-geo works on the sphere, where a ring encloses the side to its right: an RFC 7946 exterior ring
+    (counter-clockwise) encloses the rest of the world, and Plotly draws the world minus the area (a grey
+    rectangle). The shipped 2017 file was already clockwise, which is why it drew.
+    """
+    return shapely.orient_polygons(shapes, exterior_cw=True)
+
+
+def coverage_sentence(boundary_codes: Collection[str], profiles: pd.DataFrame) -> str:
+    """The caption every page can use for the areas in use, e.g. '42 areas; 37 have a July 2017 rating'."""
+    codes = set(boundary_codes)
+    # Every footprint in the profiles was rated in July 2017; for most no source says which rating.
+    rated = codes & set(profiles["code"])
+    named = codes & set(profiles.loc[profiles["rating"].notna(), "code"]) if "rating" in profiles else rated
+    sentence = f"{len(codes)} areas; {len(rated)} have a July 2017 rating"
+    if len(named) != len(rated):
+        sentence += f" ({len(named)} published individually)"
+    return sentence
 
 
 def geojson_subset(collection: dict, codes: Collection[str]) -> dict:

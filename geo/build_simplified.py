@@ -14,6 +14,7 @@ from geo.boundaries import (
     BOUNDARIES_2017,
     geojson_size_bytes,
     load_boundaries,
+    plotly_ring_order,
     simplify_preserving_borders,
 )
 
@@ -24,6 +25,8 @@ DECIMALS = 4
 def main(source: str) -> None:
     full = load_boundaries(source, code_column="stp17cd", name_column="stp17nm")
     simple = simplify_preserving_borders(full, TOLERANCE_M, DECIMALS)
+    # Exterior rings clockwise, as Plotly's geo maps fill them (geo.boundaries.plotly_ring_order).
+    simple["geometry"] = plotly_ring_order(simple.geometry.to_numpy())
     out = simple.rename(columns={"code": "stp17cd", "name": "stp17nm"})
     BOUNDARIES_2017.write_text(out.to_json(drop_id=True, separators=(",", ":")))
     area_full = full.to_crs(27700).area.sum() / 1e6

@@ -20,11 +20,12 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from geo.boundaries import BRITISH_NATIONAL_GRID, BoundaryError, load_boundaries
+from geo.boundaries import BRITISH_NATIONAL_GRID, BoundaryError, BoundaryReport, load_boundaries_checked
+from settings import MAX_UPLOAD_BYTES
 
-MAX_UPLOAD_BYTES = 20_000_000
 # A zip is compressed: cap what it unpacks to as well.
 MAX_UNZIPPED_BYTES = 200_000_000
+MAX_ZIP_MEMBERS = 200
 SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 ONS_CODE = re.compile(r"^E\d{8}$")
 
@@ -41,10 +42,14 @@ class BoundaryUpload:
 
     def boundaries(self, code_column: str, name_column: str | None = None) -> gpd.GeoDataFrame:
         """WGS84 frame with `code` (+ `name`), checked by geo.boundaries.load_boundaries."""
+        return self.checked(code_column, name_column)[0]
+
+    def checked(self, code_column: str, name_column: str | None = None) -> tuple[gpd.GeoDataFrame, BoundaryReport]:
+        """The boundaries and what was repaired or left out, by code ("repaired: E54000008, E54000022")."""
         with _readable_copy(self.data, self.filename) as (path, _):
             try:
                 with _layers_noted():
-                    return load_boundaries(path, code_column, name_column)
+                    return load_boundaries_checked(path, code_column, name_column)
             except BoundaryError as error:
                 # load_boundaries names the temporary copy; the user knows their own file's name.
                 raise BoundaryError(self.filename, error.reason) from None
@@ -123,6 +128,12 @@ def _unzip_shapefile(archive: Path, filename: str) -> tuple[Path, list[str]]:
     try:
         with zipfile.ZipFile(archive) as bundle:
             members = [m for m in bundle.infolist() if not m.is_dir()]
+            # Declared sizes are checked before anything is unpacked; zipfile never unpacks more than a member
+            # declares, so a small zip that would expand to gigabytes is refused at once, memory flat.
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise BoundaryError(filename, f"the zip holds more than {MAX_ZIP_MEMBERS} files")
+            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+                raise BoundaryError(filename, f"the zip unpacks to more than {MAX_UNZIPPED_BYTES:,} bytes")
             shapefiles = [m.filename for m in members if m.filename.lower().endswith(".shp")]
             if len(shapefiles) != 1:
                 found = "no shapefile (.shp)" if not shapefiles else f"{len(shapefiles)} shapefiles"

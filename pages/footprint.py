@@ -10,7 +10,7 @@ from exports.png import figure_png
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
 from stp_data.metrics import versus_england
 from stp_data.profiles import footprint_detail
-from ui import controls, page_data, state
+from ui import controls, page_data, progress_view, spc_view, state
 
 state.ensure_app_frame()
 
@@ -68,11 +68,7 @@ def show_footprint(code: str) -> None:
 
     c1, c2, c3 = st.columns(3)
     c1.metric("Population (mid-2018, ONS)", f"{int(p['population']):,}")
-    care_system = p["care_system"] if isinstance(p["care_system"], str) else ""
-    c2.metric(
-        "ACS / ICS by June 2019",
-        "Part of footprint" if "part of footprint" in care_system else ("Yes" if care_system else "No"),
-    )
+    c2.metric("Integrated care system from", progress_view.ics_since(p), help=progress_view.ICS_SINCE_HELP)
     c3.metric("In the July 2017 £325m capital list", "Yes" if p["in_capital_325m"] else "No")
 
     def gauge_heading(theme: str) -> str:
@@ -101,7 +97,7 @@ def show_footprint(code: str) -> None:
             ),
             ("Population (mid-2018, ONS)", f"{int(p['population']):,}"),
             ("NHS England region", p["region"] if isinstance(p["region"], str) else "Not published"),
-            ("ACS / ICS by June 2019", p["care_system"] if isinstance(p["care_system"], str) else "No"),
+            ("Integrated care system from", progress_view.ics_since(p)),
             ("£325m capital list (July 2017)", "Yes" if p["in_capital_325m"] else "No"),
         ]
         sources = [label + " " + url for label, url in source_links(p["rating_source"])]
@@ -174,6 +170,8 @@ def show_footprint(code: str) -> None:
             title=f"{p['name']}: {gauge_heading(theme)}",
             source=figures.sources[theme],
         )
+        if theme == s.EMERGENCY_CARE:
+            spc_view.footprint_choice(data, p["code"])
         if theme in s.THEME_PAGES:
             st.page_link(
                 s.THEME_PAGES[theme],
@@ -181,14 +179,7 @@ def show_footprint(code: str) -> None:
                 query_params=state.params(stp=p["code"]),
             )
 
-    st.header("Accountable / integrated care system")
-    if detail.designations.empty:
-        st.write("Not named in the ACS/ICS waves of June 2017, May 2018 or June 2019.")
-    for row in detail.designations.itertuples():
-        st.markdown(
-            f"**{escape_markdown(row.wave)}** ({escape_markdown(row.announced)}): as named, "
-            f"“{escape_markdown(row.area_as_named_in_source)}”. Source: {cited(row.source)}"
-        )
+    progress_view.footprint_journey(data, p)
 
     st.header("July 2017 £325m capital announcement")
     if detail.capital.empty:

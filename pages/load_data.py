@@ -8,6 +8,7 @@ import streamlit as st
 
 import settings as s
 from charts.style import MAP_CONFIG
+from exports.csv import safe_csv_bytes
 from stp_data.errors import DataValidationError
 from stp_data.links import escape_markdown
 from stp_data.upload import (
@@ -16,8 +17,7 @@ from stp_data.upload import (
     MetricsUpload,
     parse_metrics_file,
     parse_ratings_file,
-    rejected_csv_bytes,
-    template_csv_bytes,
+    template_table,
 )
 from stp_data.user_data import LoadedFile
 from ui import page_data, session, state
@@ -124,7 +124,7 @@ def table_upload_section(kind: str) -> None:
             st.dataframe(upload.rejected, hide_index=True, width="stretch", key="rejected_rows")
             st.download_button(
                 "Download rejected rows with reasons (CSV)",
-                rejected_csv_bytes(upload),
+                safe_csv_bytes(upload.rejected),
                 file_name=f"rejected-{uploaded.name}.csv",
                 mime="text/csv",
                 on_click="ignore",
@@ -163,7 +163,7 @@ with st.expander("The layout, accepted column names and limits", expanded=False)
     )
     st.download_button(
         "Download the template (CSV, pre-filled with the bundled data)",
-        data=lambda: template_csv_bytes(bundle.metrics, bundle.measures),
+        data=lambda: safe_csv_bytes(template_table(bundle.metrics, bundle.measures)),
         file_name="stp-progress-template.csv",
         mime="text/csv",
         on_click="ignore",

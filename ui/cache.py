@@ -114,3 +114,34 @@ def freeze_startup_heap() -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def default_spc(measure: str) -> dict:
+    """Every footprint's XmR result for one bundled measure: 44 charts' rules, computed once per server."""
+    from stp_data.emergency import all_footprints_spc
+
+    b = bundle()
+    return all_footprints_spc(b.metrics, b.measures, b.flags, measure, b.codes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def default_small_multiples(measure: str) -> go.Figure:
+    """The 44-panel SPC figure for one bundled measure, built once (it is the heaviest figure on any page)."""
+    from charts.spc import ordered_small_multiples
+
+    return ordered_small_multiples(bundle().measures, default_spc(measure), footprint_names(), measure)
+
+
+@st.cache_resource(show_spinner=False)
+def progress_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Journeys, per-group cumulative shares, milestone months and every milestone, for the bundled ratings."""
+    from stp_data import journey
+
+    b, p = bundle(), profiles()
+    return (
+        journey.journeys(b.designations, p),
+        journey.cumulative_by_group(b.designations, p),  # ~0.5 s: once per server
+        journey.milestone_months(b.designations, b.codes),
+        journey.milestones(b.designations, b.codes),
+    )

@@ -7,6 +7,8 @@ import streamlit as st
 import settings as s
 from charts.distribution import measure_histogram
 from charts.measure_map import measure_map
+from charts.progress import trend_lines
+from stp_data import emergency, journey
 from stp_data import metrics as m
 from stp_data.links import escape_markdown, parse_footprint_param
 from ui import controls, page_data, state
@@ -22,6 +24,11 @@ INTRO = {
         "Only 16% of NHS finance directors thought sustainable STPs were achievable (HFMA survey, reported by "
         "National Health Executive, 2016). Figures below were found for 12 of 44 footprints and are **not on one "
         "basis**: each is shown with its own source and wording, and footprints are never ranked across measures."
+    ),
+    s.EMERGENCY_CARE: (
+        "A&E 4-hour performance month by month (April 2016 – March 2019) and hospital beds through three winters, "
+        "for all 44 footprints, read the way NHS boards read them: Making Data Count charts that separate a real "
+        "change from ordinary variation. The 95% operational standard is the target for 4-hour performance."
     ),
 }
 
@@ -44,10 +51,15 @@ def render_distribution(values, names, info, spread, england, note, code, theme,
     )
 
 
-def render(theme: str, title: str) -> None:
+def render(theme: str, title: str) -> tuple[str, str]:
+    """The theme's page: measure and period (both in the URL), map, distribution, trend and table.
+
+    Returns the measure and period shown, for pages that add a section (Emergency care: the SPC charts).
+    """
     data = page_data.current()
     bundle, profiles, names = data.bundle, data.profiles, data.names
-    catalogue = bundle.measures.loc[bundle.measures["theme"] == theme].set_index("measure")
+    measures = bundle.measures.loc[m.shows_gauge(bundle.measures)]
+    catalogue = measures.loc[measures["theme"] == theme].set_index("measure")
     linked = parse_footprint_param(st.query_params.get("stp"), set(profiles["code"]))
 
     st.title(title)
@@ -107,15 +119,68 @@ def render(theme: str, title: str) -> None:
         else:
             render_distribution(values, names, info, spread, england, note, linked.code, theme, measure, headline)
 
+    if len(measure_periods) > 1 and theme != s.EMERGENCY_CARE:  # emergency care: SPC charts below instead
+        render_trend(data, info, measure, linked.code, source_line)
+
     st.header("All footprints")
-    table = m.change_table(bundle.metrics, measure, profiles).rename(
-        columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-    st.caption("Empty cells: not published. Click a column heading to sort.")
+    if theme == s.EMERGENCY_CARE:
+        table = flagged_month_table(data, measure, period)
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption("Empty cells: not published. ⚑ = a trust's return missing or partial that period (not filled in).")
+    else:
+        table = m.change_table(bundle.metrics, measure, profiles).rename(
+            columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption("Empty cells: not published. Click a column heading to sort.")
     controls.table_downloads(table, name=f"stp-{measure}", source=source_line)
     if theme == s.FINANCE:
         render_capital(bundle)
+    return measure, period
+
+
+def flagged_month_table(data: page_data.PageData, measure: str, period: str):
+    table = emergency.month_table(
+        data.bundle.metrics, data.bundle.measures, data.bundle.flags, measure, period, data.names
+    )
+    table["flagged"] = table["flagged"].map({True: "⚑", False: ""})
+    return table.rename(
+        columns={
+            "code": "Code",
+            "name": "Footprint",
+            "value": "Value",
+            "england": "England",
+            "flagged": "Gap",
+            "flag_note": "Gap in the returns",
+            "source": "Source",
+        }
+    )
+
+
+def render_trend(data: page_data.PageData, info, measure: str, code: str | None, source_line: str) -> None:
+    """Every footprint as a faint line, the chosen one highlighted, England bold, the middle half shaded."""
+    st.header("Over time: every footprint")
+    series = journey.measure_series(data.bundle.metrics, measure)
+    trend = journey.measure_trend(data.bundle.metrics, data.bundle.measures, measure, code)
+    fig = trend_lines(
+        series,
+        trend,
+        names=data.names,
+        code=code,
+        measure_name=info["name"],
+        unit=info["unit"],
+        decimals=int(info["decimals"]),
+        note=source_line,
+    )
+    chosen = f"; {data.names.get(code, code)} highlighted" if code else ""
+    st.plotly_chart(
+        controls.figure(fig),
+        key=f"trend_{measure}",
+        config={"displaylogo": False},
+        alt=f"Line chart of {info['name']} for every footprint over {len(trend)} periods{chosen}, England in bold. "
+        "The table below has the numbers.",
+    )
+    controls.chart_downloads(fig, name=f"stp-{measure}-trend", title=f"{info['name']} over time", source=source_line)
 
 
 def render_capital(bundle) -> None:

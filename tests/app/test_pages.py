@@ -169,8 +169,10 @@ def test_theme_pages_switch_measure_and_period(page):
         at.selectbox(key="url_period").select_index(0).run()
         assert not at.exception
         assert at.query_params["period"] == period.options[0]
-        # Finance figures are not on one basis: a cited list replaces the bell curve there.
-        assert len(at.get("plotly_chart")) == (1 if page.endswith("finance.py") else 2)
+        # Finance figures are not on one basis: a cited list replaces the bell curve there. A measure with more
+        # than one period also gets its trend (every footprint a faint line).
+        trend = 1 if len(period.options) > 1 else 0
+        assert len(at.get("plotly_chart")) == (1 if page.endswith("finance.py") else 2) + trend
         assert any(len(df.value) == 44 and "Footprint" in df.value.columns for df in at.dataframe)
 
 
@@ -184,8 +186,9 @@ def test_workforce_deep_link_with_measure_period_and_footprint():
     assert not at.exception
     assert at.selectbox(key="url_measure").value == "nurse_fte_per100k"
     assert at.selectbox(key="url_period").value == "September 2016"
-    _, histogram = figures(at)
+    _, histogram, trend = figures(at)
     assert any("Frimley" in a["text"] for a in histogram["layout"]["annotations"])
+    assert any("Frimley" in (t.get("name") or "") for t in trend["data"])  # the chosen footprint is highlighted
     assert "Change since September 2015" in at.dataframe[0].value.columns
     assert_maps_need_no_network(at)
 

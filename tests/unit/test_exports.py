@@ -16,13 +16,13 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from charts.style import footprint_geo
 from exports import pdf as board_pack
 from exports import png as png_export
+from exports.excel import sheet_title, table_xlsx_bytes
 from exports.pdf import board_pack_pdf
 from exports.png import ExportUnavailableError, board_ready_figure, chromium_path, figure_png
-from charts.style import footprint_geo
 from geo.boundaries import geojson_data_url
-from exports.excel import sheet_title, table_xlsx_bytes
 
 HOSTILE = '=HYPERLINK("http://evil.example","click")'
 SOURCE = "Source: NHS England STP progress dashboard – baseline view, 21 July 2017 (National Health Executive)"

@@ -1,0 +1,419 @@
+"""apply_mapping: a raw table and its mapping in, every user row accepted or rejected with its reason.
+
+One engine for tidy and wide files: the mapping turns either into records (footprint x measure x period), the
+checks run on whole columns (stp_data.upload.checks), and problems are gathered per record, then per user row, so
+the counts are the user's rows. Validation of what is accepted ends in the project's pandera schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from stp_data.errors import DataValidationError, Problem
+from stp_data.metrics import UNITS
+from stp_data.upload import checks, periods, vocab
+from stp_data.upload.mapping import Mapping, header_names
+from stp_data.upload.reading import RawTable, refuse
+from stp_data.upload.report import accepted_frame, catalogue_rows, periods_used, rejected_lines, targets_frame
+
+MISSING_UNIT = "missing unit"
+FIELDS = ("code", "measure", "period", "value", "unit", "polarity", "population", "target", "source")
+ROLE_OF = {"measure": "measure_names"}
+
+
+@dataclass(frozen=True)
+class MetricsUpload:
+    """A metrics file read into the bundled layout, with every user row accounted for."""
+
+    accepted: pd.DataFrame  # METRIC_COLUMNS, one row per footprint x measure x period
+    measures: pd.DataFrame  # catalogue rows for the measures with accepted rows
+    rejected: pd.DataFrame  # one line per rejected user row: row, column, reason, then the row's cells
+    rows_read: int  # the user's data rows (a wide row of 3 measures is one row)
+    layout: str
+    notes: list[str]
+    targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["code", "measure", "period", "target"]))
+    mapping: Mapping | None = None
+    periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["period", "period_end", "granularity"]))
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected)
+
+    @property
+    def rows_accepted(self) -> int:
+        return self.rows_read - len(self.rejected)
+
+
+def apply_mapping(
+    raw: RawTable, mapping: Mapping, known_codes: Collection[str], *, loaded_at: dt.datetime | None = None
+) -> MetricsUpload:
+    """Read the table as the mapping says; DataValidationError only for a problem with the whole file."""
+    name = raw.filename
+    names = header_names(raw, mapping.header_row)
+    position = {n: i for i, n in enumerate(names)}
+    roles = {column: role for column, role in mapping.roles.items() if column in position}
+    _require(raw, mapping, roles)
+    body = raw.cells.iloc[mapping.header_row :]
+    body = body.loc[~body.index.isin([r - 1 for r in mapping.setting_rows])]
+    filled = body.ne("").any(axis=1).to_numpy()
+    notes = [*raw.notes, *mapping.notes]
+    if (~filled).any() and filled.any():
+        notes.append(f"Skipped {int((~filled).sum())} empty row(s).")
+    body = body.loc[filled]
+    if body.empty:
+        raise refuse(name, "has a header but no rows", row=mapping.header_row)
+    records = _records(body, mapping, roles, position)
+    if mapping.layout == "wide":
+        measures = [c for c, r in roles.items() if r == "measure"]
+        notes.append(
+            f"Converted a wide layout: {len(measures)} measure column(s) became rows "
+            f"({len(body)} footprint row(s) x {len(measures)} measure(s))."
+        )
+    checked = _check(records, mapping, set(known_codes), notes)
+    problems = checked.pop("problems")
+    good = ~checked["bad"]
+    loaded = loaded_at or dt.datetime.now()
+    accepted = accepted_frame(records, checked, good, name)
+    rejected = rejected_lines(raw, problems, names, records)
+    bad_rows = set(rejected["row"])
+    partly = int(pd.Series(records["row"][good]).isin(bad_rows).sum())
+    if partly:
+        notes.append(f"{partly} value(s) from rejected rows were still used: only the rejected values were left out.")
+    undated = pd.unique(checked["period"][good & pd.isna(checked["period_end"])])
+    if len(undated):
+        notes.append(f"{len(undated)} period label(s) could not be read as dates; they are kept as written.")
+    used = checked["measure_table"]
+    used = used[used["measure"].isin(pd.unique(checked["measure"][good]))]
+    return MetricsUpload(
+        accepted=accepted,
+        measures=catalogue_rows(used, name, loaded),
+        rejected=rejected,
+        rows_read=len(body),
+        layout=mapping.layout,
+        notes=notes,
+        targets=targets_frame(records, checked, good),
+        mapping=mapping,
+        periods=periods_used(checked["period"][good]),
+    )
+
+
+def _require(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> None:
+    present = set(roles.values())
+    required = ["code"]
+    if mapping.layout == "tidy":
+        required += ["measure", "value"]
+        if not all(spec.period for spec in mapping.measures) or not mapping.measures:
+            required.append("period")
+    missing = [f for f in required if ROLE_OF.get(f, f) not in present]
+    if missing:
+        raise DataValidationError(
+            [
+                Problem(
+                    raw.filename,
+                    mapping.header_row,
+                    f,
+                    "required column is missing (looked for: " + ", ".join(vocab.COLUMN_ALIASES[f]) + ")",
+                )
+                for f in missing
+            ]
+        )
+    if mapping.layout == "wide" and "measure" not in present:
+        raise refuse(
+            raw.filename,
+            "found a code column but no measure and value columns (tidy layout) and no measure columns (wide layout)",
+            row=mapping.header_row,
+        )
+
+
+def _records(body: pd.DataFrame, mapping: Mapping, roles: dict[str, str], position: dict[str, int]) -> pd.DataFrame:
+    """One record per value: a tidy row, or a wide row x measure column. `row` is the spreadsheet row;
+    `at_<field>` the column (name and 1-based position) each field came from, to name it in a rejection."""
+    rows = body.index.to_numpy() + 1
+    by_role = {}
+    for column, role in roles.items():
+        by_role.setdefault(role, column)
+    blank = pd.Series(np.full(len(body), "", dtype=object), index=body.index)
+
+    def cells(role: str) -> pd.Series:
+        column = by_role.get(role)
+        return body[position[column]] if column is not None else blank
+
+    shared = {f: cells(f) for f in ("code", "population", "source", "target")}
+    if mapping.layout == "tidy":
+        frame = pd.DataFrame(
+            {
+                "row": rows,
+                **shared,
+                "measure": cells("measure_names"),
+                "period": cells("period"),
+                "value": cells("value"),
+                "unit": cells("unit"),
+                "polarity": cells("polarity"),
+            }
+        )
+        for f in FIELDS:
+            column = by_role.get(ROLE_OF.get(f, f))
+            frame.attrs[f"at_{f}"] = (column or f, position.get(column, -1) + 1)
+        frame["at_measure"] = ""
+        return frame.reset_index(drop=True)
+    pieces = []
+    for column, role in roles.items():
+        if role != "measure":
+            continue
+        spec = mapping.spec(column)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "row": rows,
+                    **shared,
+                    "measure": spec.name if spec else vocab.display_name(column),
+                    "period": cells("period") if by_role.get("period") else (spec.period if spec else ""),
+                    "value": body[position[column]],
+                    "unit": spec.unit if spec else "",
+                    "polarity": spec.polarity if spec else "",
+                    "at_measure": column,
+                    "at_position": position[column] + 1,
+                }
+            )
+        )
+    frame = pd.concat(pieces, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    for f in FIELDS:
+        column = by_role.get(ROLE_OF.get(f, f))
+        frame.attrs[f"at_{f}"] = (column or f, position.get(column, -1) + 1)
+    return frame
+
+
+def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list[str]) -> dict:
+    """Every check on whole columns; returns the read fields and a frame of problems (record, column, reason)."""
+    n = len(records)
+    problems: list[tuple[str, np.ndarray]] = []  # (field, reasons per record, "" = fine)
+    code, reason = checks.codes(records["code"], known)
+    problems.append(("code", reason))
+    identity = _measure_identity(records["measure"], mapping, notes)
+    problems.append(("measure", identity["reason"]))
+    parsed = periods.parse_periods(records["period"])
+    problems.append(("period", np.where(checks.blank(records["period"]), "missing period", "")))
+    if parsed["day_first"].any():
+        notes.append("Dates written dd/mm/yyyy were read the UK way, day first (05/06/2018 is 5 June 2018).")
+    values, percent, readable = checks.numbers(records["value"])
+    problems.append(("value", checks.value_reasons(records["value"], values, readable, "value")))
+    units, unit_reason = _units(records, identity, percent, mapping)
+    problems.append(("unit", unit_reason))
+    if (unit_reason == MISSING_UNIT).any():
+        notes.append(
+            "Some measures have no unit: give one in a 'unit' column (in a wide file, a row whose code cell says "
+            "'unit'), or choose one in the mapping: one of " + "; ".join(UNITS) + ", or a short word of your own."
+        )
+    polarity, polarity_reason = _polarities(records, identity, mapping)
+    problems.append(("polarity", polarity_reason))
+    population, pop_reason = _optional_number(records["population"], "population", whole=True)
+    problems.append(("population", pop_reason))
+    target, target_reason = _optional_number(records["target"], "target", whole=False)
+    problems.append(("target", target_reason))
+    ok = np.all([r == "" for _, r in problems], axis=0) if problems else np.ones(n, dtype=bool)
+    problems.append(("value", checks.sane_range_reasons(values, units, ok & readable)))
+    ok &= problems[-1][1] == ""
+    problems.append(("code", _duplicates(records, code, identity["measure"], parsed["label"].to_numpy(), ok)))
+    # Only the records with a problem become rows here: building a frame of 100k empty reasons is most of the cost.
+    found = [(i, f, r, np.flatnonzero(r != "")) for i, (f, r) in enumerate(problems)]
+    frame = pd.DataFrame(
+        {
+            "record": np.concatenate([where for *_, where in found]).astype(np.int64),
+            "field": np.concatenate([np.full(len(where), f, dtype=object) for _, f, _, where in found]),
+            "reason": np.concatenate([r[where] for *_, r, where in found]),
+            "order": np.concatenate([np.full(len(where), i) for i, *_, where in found]),
+        }
+    )
+    bad = np.zeros(n, dtype=bool)
+    bad[frame["record"].to_numpy()] = True
+    table = identity["table"].assign(
+        unit=lambda t: t["key"].map(dict(zip(identity["key"], units, strict=True))),
+        polarity=lambda t: t["key"].map(dict(zip(identity["key"], polarity, strict=True))).fillna("neutral"),
+    )
+    return {
+        "problems": frame,
+        "bad": bad,
+        "code": code,
+        "measure": identity["measure"],
+        "period": parsed["label"].to_numpy(),
+        "period_end": parsed["end"].to_numpy(),
+        "value": values,
+        "population": population,
+        "target": target,
+        "measure_table": table,
+    }
+
+
+def _measure_identity(cells: pd.Series, mapping: Mapping, notes: list[str]) -> dict:
+    """Each record's measure id. Names equal but for case and spacing join (and the notes say so); any other
+    difference ("≤" vs ">", "(4 hour)" vs "4-hour") is a different measure, even where ids would collide."""
+    codes, uniques = pd.factorize(cells.astype(str), use_na_sentinel=False)
+    names = [" ".join(str(u).split()) for u in uniques]
+    keys = [vocab.measure_key(u) for u in names]
+    reasons = [
+        "missing measure"
+        if not nm
+        else (f"measure name {nm[:60]!r} has no letters or digits" if not vocab.slug(nm) else "")
+        for nm in names
+    ]
+    first_name: dict[str, str] = {}
+    spellings: dict[str, list[str]] = {}
+    for nm, key, why in zip(names, keys, reasons, strict=True):
+        if not why:
+            first_name.setdefault(key, nm)
+            if nm not in spellings.setdefault(key, []):
+                spellings[key].append(nm)
+    ids: dict[str, str] = {}
+    by_slug: dict[str, list[str]] = {}
+    for key, nm in first_name.items():
+        spec = mapping.spec(nm) or next((m for m in mapping.measures if vocab.measure_key(m.key) == key), None)
+        base = vocab.slug(spec.name if spec and mapping.layout == "tidy" and spec.name else nm) or vocab.slug(nm)
+        candidate, k = base, 1
+        while candidate in ids.values():
+            k += 1
+            candidate = f"{base}_{k}"
+        ids[key] = candidate
+        by_slug.setdefault(base, []).append(nm)
+    for written in spellings.values():
+        if len(written) > 1:
+            notes.append(
+                "Read as one measure (the names differ only in case or spacing): "
+                + ", ".join(f"'{w}'" for w in written)
+                + "."
+            )
+    for same in by_slug.values():
+        if len(same) > 1:
+            notes.append("Kept apart as different measures: " + ", ".join(f"'{s}'" for s in same) + ".")
+    record_keys = np.asarray(keys, dtype=object)[codes] if len(cells) else np.array([], dtype=object)
+    measure = np.asarray([ids.get(k, "") for k in keys], dtype=object)[codes] if len(cells) else record_keys
+    table = pd.DataFrame(
+        {
+            "key": list(first_name),
+            "measure": [ids[k] for k in first_name],
+            "name": [_spec_name(mapping, nm) for nm in first_name.values()],
+        }
+    )
+    return {
+        "measure": measure,
+        "key": record_keys,
+        "reason": np.asarray(reasons, dtype=object)[codes] if len(cells) else record_keys,
+        "table": table,
+    }
+
+
+def _spec_name(mapping: Mapping, written: str) -> str:
+    spec = next((m for m in mapping.measures if vocab.measure_key(m.key) == vocab.measure_key(written)), None)
+    return (spec.name or written) if spec and mapping.layout == "tidy" else written
+
+
+def _spec_for_key(mapping: Mapping) -> dict[str, object]:
+    if mapping.layout == "wide":
+        return {vocab.measure_key(m.name): m for m in mapping.measures}
+    return {vocab.measure_key(m.key): m for m in mapping.measures}
+
+
+def _units(
+    records: pd.DataFrame, identity: dict, percent: np.ndarray, mapping: Mapping
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's unit (a property of its measure) and why it is unusable ("" = fine)."""
+    n = len(records)
+    reasons = np.full(n, "", dtype=object)
+    (given,) = checks.per_distinct(records["unit"], lambda t: (vocab.normal_unit(t),)) if n else [np.array([])]
+    written = checks.stripped(records["unit"])
+    unknown = (written != "") & pd.isna(given)
+    reasons[unknown] = [
+        f"unknown unit {w[:60]!r} (use one of: {'; '.join(UNITS)}, or a short word)" for w in written[unknown]
+    ]
+    given = np.where(pd.isna(given) & percent, "%", given)
+    keys = identity["key"]
+    settled = _settle(records["row"].to_numpy(), keys, given, reasons, "unit", identity["reason"] == "")
+    specs = _spec_for_key(mapping)
+    final = {k: (getattr(specs.get(k), "unit", "") or settled.get(k, "")) for k in set(keys)}
+    units = np.asarray([final[k] for k in keys], dtype=object) if n else np.array([], dtype=object)
+    missing = (units == "") & (identity["reason"] == "") & (reasons == "")
+    reasons[missing] = MISSING_UNIT
+    return units, reasons
+
+
+def _polarities(records: pd.DataFrame, identity: dict, mapping: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    n = len(records)
+    reasons = np.full(n, "", dtype=object)
+    (given,) = checks.per_distinct(records["polarity"], lambda t: (vocab.normal_polarity(t),)) if n else [np.array([])]
+    written = checks.stripped(records["polarity"])
+    unknown = (written != "") & pd.isna(given)
+    choices = "; ".join(vocab.POLARITY_WORDS.values())
+    reasons[unknown] = [f"unknown polarity {w[:60]!r} (use one of: {choices})" for w in written[unknown]]
+    keys = identity["key"]
+    settled = _settle(records["row"].to_numpy(), keys, given, reasons, "polarity", identity["reason"] == "")
+    specs = _spec_for_key(mapping)
+    final = {}
+    for k in set(keys):
+        spec = specs.get(k)
+        from_spec = getattr(spec, "polarity", "") if spec is not None else ""
+        # A tidy spec's polarity is prefilled from the file; a wide one's from setting rows or the header.
+        final[k] = (
+            settled.get(k)
+            if (mapping.layout == "tidy" and from_spec == "neutral" and k in settled)
+            else (from_spec or settled.get(k) or "neutral")
+        )
+    polarity = np.asarray([final[k] for k in keys], dtype=object) if n else np.array([], dtype=object)
+    return polarity, reasons
+
+
+def _settle(
+    rows: np.ndarray, keys: np.ndarray, given: np.ndarray, reasons: np.ndarray, label: str, named: np.ndarray
+) -> dict[str, str]:
+    """The first value given for each measure; later records giving another are rejected naming that row."""
+    has = named & ~pd.isna(given) & (reasons == "")
+    if not has.any():
+        return {}
+    # Integer codes and numpy throughout: a DataFrame of 100k strings costs more than the check itself.
+    key_codes, key_uniques = pd.factorize(keys[has], use_na_sentinel=False)
+    _, first_at = np.unique(key_codes, return_index=True)
+    first_given = given[has][first_at]
+    first_rows = rows[has][first_at]
+    expected = first_given[key_codes]
+    differs = given[has] != expected
+    if differs.any():
+        where = np.flatnonzero(has)[differs]
+        reasons[where] = [
+            f"{label} {g!r} differs from {e!r} given on row {r} for this measure"
+            for g, e, r in zip(given[where], expected[differs], first_rows[key_codes[differs]], strict=True)
+        ]
+    return dict(zip(key_uniques[np.unique(key_codes)], first_given, strict=True))
+
+
+def _optional_number(cells: pd.Series, label: str, *, whole: bool) -> tuple[np.ndarray, np.ndarray]:
+    blank = checks.blank(cells)
+    if blank.all():  # an optional column the file does not have
+        return np.full(len(cells), np.nan), np.full(len(cells), "", dtype=object)
+    values, _, readable = checks.numbers(cells)
+    reasons = np.where(blank, "", checks.value_reasons(cells, values, readable, label)).astype(object)
+    if whole:
+        bad = ~blank & readable & ((values <= 0) | (np.mod(np.nan_to_num(values), 1) != 0) | (values > 1e10))
+        reasons[bad] = f"{label} must be a positive whole number"
+    values = np.where(blank | (reasons != ""), np.nan, values)
+    return values, reasons
+
+
+def _duplicates(records: pd.DataFrame, code, measure, period, ok: np.ndarray) -> np.ndarray:
+    """Later repeats of footprint x measure x period among otherwise good records, naming the first row."""
+    reasons = np.full(len(records), "", dtype=object)
+    if not ok.any():
+        return reasons
+    key = np.zeros(int(ok.sum()), dtype=np.int64)
+    for part in (code[ok], measure[ok], period[ok]):
+        found, uniques = pd.factorize(part, use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + found
+    repeated = pd.Series(key).duplicated().to_numpy()
+    if repeated.any():
+        rows = records["row"].to_numpy()[ok]
+        first = pd.Series(rows).groupby(key, sort=False).transform("first").to_numpy()
+        where = np.flatnonzero(ok)[repeated]
+        reasons[where] = [f"duplicate footprint, measure and period: row {r} already gives it" for r in first[repeated]]
+    return reasons

@@ -1,0 +1,142 @@
+"""What an upload hands back: the accepted rows in the bundled layout, the catalogue rows of its measures, and
+one line per rejected user row with its reasons and cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from stp_data import schemas
+from stp_data.metrics import METRIC_COLUMNS, catalogue_schema
+from stp_data.upload import checks, periods
+from stp_data.upload.reading import RawTable
+
+USER_THEME = "your data"
+USER_FILE = "metrics_your_data.csv"
+REPORT = ["row", "column", "reason"]
+
+
+def periods_used(labels: np.ndarray) -> pd.DataFrame:
+    """Each canonical period once, with its last day and granularity (a month and a year are different)."""
+    parsed = [periods.parse_period(label) for label in pd.unique(labels)]
+    return pd.DataFrame(
+        {
+            "period": [p.label for p in parsed],
+            "period_end": pd.array([p.end for p in parsed], dtype=object),
+            "granularity": [p.granularity for p in parsed],
+        }
+    )
+
+
+def accepted_frame(records: pd.DataFrame, checked: dict, good: np.ndarray, filename: str) -> pd.DataFrame:
+    rows = records["row"].to_numpy()[good]
+    given_source = checks.stripped(records["source"])[good]
+    default_source = np.asarray([f"Your file {filename}, row {r}" for r in rows.tolist()], dtype=object)
+    source = np.where(given_source != "", given_source, default_source)
+    population = checked["population"][good]
+    return pd.DataFrame(
+        {
+            "code": text_array(checked["code"][good]),
+            "measure": text_array(checked["measure"][good]),
+            "period": text_array(checked["period"][good]),
+            "period_end": pd.array(checked["period_end"][good], dtype=object),
+            "value": pd.array(checked["value"][good], dtype="float64"),
+            "population": pd.array(np.where(np.isnan(population), None, population), dtype="Int64")
+            if len(population)
+            else pd.array([], dtype="Int64"),
+            "source": pd.array(source, dtype="str"),
+        },
+        columns=METRIC_COLUMNS,
+    )
+
+
+def text_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Text typed as the bundled tables' (pandas' str), converting each distinct value once."""
+    found, uniques = pd.factorize(values, use_na_sentinel=False)
+    return pd.array(uniques.astype(object), dtype="str").take(found)
+
+
+def targets_frame(records: pd.DataFrame, checked: dict, good: np.ndarray) -> pd.DataFrame:
+    kept = good & ~np.isnan(checked["target"])
+    return pd.DataFrame(
+        {
+            "code": pd.array(checked["code"][kept], dtype="str"),
+            "measure": pd.array(checked["measure"][kept], dtype="str"),
+            "period": pd.array(checked["period"][kept], dtype="str"),
+            "target": pd.array(checked["target"][kept], dtype="float64"),
+        }
+    )
+
+
+def rejected_lines(raw: RawTable, problems: pd.DataFrame, names: list[str], records: pd.DataFrame) -> pd.DataFrame:
+    """One line per rejected user row: the first problem's column, every reason, and the row's cells."""
+    if problems.empty:
+        return pd.DataFrame(columns=[*REPORT, *names]).astype({"row": "int64"})
+    problems = problems.sort_values(["record", "order"], kind="stable")
+    record = problems["record"].to_numpy()
+    fields = problems["field"].to_numpy()
+    rows = records["row"].to_numpy()[record]
+    wide_column = records["at_measure"].to_numpy()[record] if "at_measure" in records else np.full(len(record), "")
+    columns = []
+    reasons = problems["reason"].to_numpy().copy()
+    for i, f in enumerate(fields):
+        column, position = records.attrs.get(f"at_{f}", (f, 0))
+        if (wide_column[i] and f in ("measure", "value", "unit", "polarity")) or (
+            wide_column[i] and f == "period" and position == 0
+        ):
+            column, position = wide_column[i], int(records["at_position"].iat[record[i]])
+        columns.append(column)
+        if (raw.merged or raw.formulas) and str(reasons[i]).startswith("missing") and position > 0:
+            reasons[i] = raw.blank_cell_reason(int(rows[i]), position) or reasons[i]
+    lines = pd.DataFrame({"row": rows, "column": columns, "reason": reasons})
+    lines["reason"] = np.where(
+        lines.groupby("row")["column"].transform("nunique").to_numpy() > 1
+        if len(records.attrs) and "at_position" in records
+        else False,
+        lines["column"] + ": " + lines["reason"],
+        lines["reason"],
+    )
+    grouped = lines.groupby("row", sort=True).agg(
+        column=("column", "first"), reason=("reason", lambda r: "; ".join(dict.fromkeys(r)))
+    )
+    grouped = grouped.reset_index()
+    cells = raw.cells.iloc[grouped["row"].to_numpy() - 1].reset_index(drop=True)
+    cells = cells.reindex(columns=range(len(names)), fill_value="")
+    cells.columns = names
+    return pd.concat([grouped[REPORT], cells], axis=1).astype({"row": "int64"})
+
+
+def catalogue_rows(table: pd.DataFrame, filename: str, loaded: dt.datetime) -> pd.DataFrame:
+    schema = catalogue_schema()
+    rows = {
+        "measure": table["measure"].tolist(),
+        "theme": USER_THEME,
+        "name": table["name"].tolist(),
+        "short_name": table["name"].tolist(),
+        "unit": table["unit"].tolist(),
+        "polarity": table["polarity"].tolist(),
+        "decimals": 1,
+        "england_method": "none",
+        "file": USER_FILE,
+        "publisher": "Your data",
+        "title": filename,
+        "url": None,
+        "published": loaded.date().isoformat(),
+        "licence": "Loaded by the user",
+        "notes": f"Loaded from {filename} at {loaded:%Y-%m-%d %H:%M}",
+    }
+    n = len(table)
+    frame = pd.DataFrame(
+        {
+            column: pd.array(
+                value if isinstance(value, list) else [value] * n, dtype="Int64" if column == "decimals" else "str"
+            )
+            for column, value in rows.items()
+        },
+        columns=list(schema.columns),
+    )
+    # Free-text units (score, index, days) are the user's own: the catalogue's unit list does not bind them.
+    relaxed = schema.update_column("unit", checks=[])
+    return schemas.validate(frame, relaxed, filename) if n else frame

@@ -1,0 +1,98 @@
+"""Progress and Emergency care through AppTest: no exception, expected elements, deep links, bad parameters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.test_pages import DASHBOARD, figures, run, titles
+
+
+def deep_link(page: str, query: dict[str, str]) -> AppTest:
+    """Open `page` with `query` in the URL, the way a pasted link arrives (AppTest keeps the page's own params)."""
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_emergency_care_page_shows_map_distribution_table_and_every_footprints_spc():
+    at = run(page="pages/emergency_care.py")
+    assert titles(at) == ["Emergency care"]
+    kinds = [{t["type"] for t in fig["data"]} for fig in figures(at)]
+    assert {"choropleth"} in kinds  # the map
+    assert any("bar" in k for k in kinds)  # the distribution
+    spc = figures(at)[-1]
+    assert len({trace.get("xaxis", "x") for trace in spc["data"]}) == 44  # one panel per footprint
+    headers = [h.value for h in at.header]
+    assert headers[0].startswith("44 of 44 footprints published · England")
+    assert any(h.startswith("Every footprint's SPC chart:") for h in headers)
+    assert at.selectbox(key="url_period").value == "2019-03"  # the latest month
+
+
+def test_emergency_care_deep_link_with_measure_and_period():
+    at = deep_link("pages/emergency_care.py", {"measure": "ae_type1_4hr_pct", "period": "2017-12", "stp": "E54000033"})
+    assert at.selectbox(key="url_period").value == "2017-12"
+    table = at.dataframe[0].value
+    sussex = table.loc[table["Code"] == "E54000033", "Value"].iloc[0]
+    assert round(sussex, 1) == 84.3  # NHS England A&E return, Dec 2017: 42,292 attendances, 6,628 over 4 hours
+
+
+@pytest.mark.parametrize("query", [{"measure": "<b>x</b>"}, {"period": "2099-01"}, {"measure": "gp_fte_per100k"}])
+def test_emergency_care_ignores_unknown_measures_and_periods(query):
+    at = deep_link("pages/emergency_care.py", query)
+    assert at.selectbox(key="url_measure").value == "ae_type1_4hr_pct"
+
+
+def test_footprint_page_has_the_xmr_chart_with_icons_and_the_journey():
+    at = deep_link("pages/footprint.py", {"stp": "E54000033", "measure": "ae_type1_4hr_pct"})
+    sub = [h.value for h in at.subheader]
+    assert any(h.startswith("Type 1") or "A&E" in h for h in sub)
+    xmr = next(f for f in figures(at) if any(t.get("name") == "Value" for t in f["data"]))
+    names = {t.get("name") for t in xmr["data"]}
+    assert {"Value"} <= names
+    assert "Journey: from STP to integrated care system" in [h.value for h in at.header]
+    assert any("Sussex" in m.value or "ICS" in m.value for m in at.markdown)
+
+
+def test_footprint_in_staffordshire_offers_limits_from_the_burton_move():
+    at = deep_link("pages/footprint.py", {"stp": "E54000010"})
+    toggle = at.toggle(key="burton_ae_type1_4hr_pct")
+    toggle.set_value(True).run()
+    assert not at.exception
+
+
+def test_progress_page_draws_the_steps_map_and_journeys():
+    at = run(page="pages/progress.py")
+    assert titles(at) == ["Progress: did the middle catch up?"]
+    assert "Median time from the July 2017 ratings" in at.markdown[0].value
+    headers = [h.value for h in at.header]
+    assert headers[0] == "Time to integrated care system, by July 2017 rating"
+    assert headers[1] == "Every footprint in Jul 2022"
+    step, status, swimlane = figures(at)
+    assert {t["type"] for t in status["data"]} == {"choropleth"}
+    assert len({code for t in status["data"] for code in t["locations"]}) == 44
+    assert len(step["data"]) >= 5  # a step line per July 2017 rating group
+    assert len(swimlane["data"]) >= 1
+
+
+def test_progress_at_is_honoured_and_recolours_the_map():
+    at_2019 = deep_link("pages/progress.py", {"at": "2019-06"})
+    at_2017 = deep_link("pages/progress.py", {"at": "2017-07"})
+    assert "Every footprint in Jun 2019" in [h.value for h in at_2019.header]
+    assert "Every footprint in Jun 2017" in [h.value for h in at_2017.header]  # snapped to the milestone in force
+    assert json.dumps(figures(at_2019)[1]["data"]) != json.dumps(figures(at_2017)[1]["data"])
+
+
+@pytest.mark.parametrize("bad", ["garbage", "2030-01", "2016-01", "<script>alert(1)</script>", "2019-13"])
+def test_progress_bad_at_gets_a_notice_and_the_latest_date(bad):
+    at = deep_link("pages/progress.py", {"at": bad})
+    assert at.warning and "Showing the latest date instead" in at.warning[0].value
+    assert "<script>" not in at.warning[0].value
+    assert "Every footprint in Jul 2022" in [h.value for h in at.header]

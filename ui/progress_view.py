@@ -1,0 +1,216 @@
+"""The Progress page's parts: time to ICS by 2017 rating, the map at a date, every footprint's journey."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from charts.progress import footprint_trend_small_multiples, journey_swimlane, status_map, time_to_ics_chart
+from stp_data import journey
+from stp_data.links import escape_markdown
+from ui import cache, controls, page_data
+
+SOURCE = (
+    "Source: NHS England, HSJ, LGC, Healthcare Leader, National Health Executive and others as cited per milestone "
+    "(Data & sources: ICS designations 2017-2022). Dates as precise as the sources: a month or year alone is "
+    "placed at its start and labelled as published."
+)
+LATER_RATINGS = (
+    "Ratings after 2017 (the 2018-19 ICS maturity index levels, the integrated care boards' oversight segments) "
+    "exist but were not published per footprint, so the July 2017 rating is the only one shown."
+)
+
+
+def tables(data: page_data.PageData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Shared for the bundled ratings; per view when the user loaded their own."""
+    if not data.user_ratings:
+        return cache.progress_tables()
+    b, p = data.bundle, data.profiles
+    return (
+        journey.journeys(b.designations, p),
+        journey.cumulative_by_group(b.designations, p),
+        journey.milestone_months(b.designations, b.codes),
+        journey.milestones(b.designations, b.codes),
+    )
+
+
+def chosen_month(months: pd.DataFrame) -> str:
+    """The map's date from ?at=YYYY-MM: checked, snapped to the milestone in force, a notice for a bad value."""
+    options = months["at"].tolist()
+    raw = st.query_params.get("at")
+    if raw is None:
+        return options[-1]
+    choice = journey.parse_at(raw)
+    if choice.notice:
+        st.warning(choice.notice + " Showing the latest date instead.", icon=":material/info:")
+        st.query_params.pop("at", None)
+        return options[-1]
+    return journey.snap_to_milestone(choice.at, options)
+
+
+def time_to_ics_section(data: page_data.PageData, cumulative: pd.DataFrame, months: pd.DataFrame) -> None:
+    st.header("Time to integrated care system, by July 2017 rating")
+    fig = time_to_ics_chart(cumulative, months, note=SOURCE)
+    st.plotly_chart(
+        controls.figure(fig),
+        key="time_to_ics",
+        config={"displaylogo": False},
+        alt="Step lines: the share of each July 2017 rating group's footprints that were integrated care systems "
+        "at each date from June 2017 to July 2022. The table below has the numbers.",
+    )
+    st.caption(escape_markdown(SOURCE))
+    table = cumulative.assign(joined=cumulative["joined"].map(", ".join))[
+        ["group_label", "label", "n", "ics", "partly", "share", "joined"]
+    ].rename(
+        columns={
+            "group_label": "July 2017 rating",
+            "label": "Date",
+            "n": "Footprints",
+            "ics": "ICS by then",
+            "partly": "Partly designated",
+            "share": "Share ICS",
+            "joined": "Joined at this date",
+        }
+    )
+    with st.expander("The numbers behind the chart"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        controls.table_downloads(table, name="stp-time-to-ics", source=SOURCE)
+    controls.chart_downloads(fig, name="stp-time-to-ics", title="Time to ICS by July 2017 rating", source=SOURCE)
+
+
+def map_section(data: page_data.PageData, months: pd.DataFrame) -> None:
+    labels = dict(zip(months["at"], months["label"], strict=True))
+    at = chosen_month(months)
+    st.header(f"Every footprint in {labels[at]}")
+    picked = st.select_slider(
+        "Date (milestones only: nothing changed in between)",
+        options=list(labels),
+        value=at,
+        format_func=labels.get,
+        key=f"progress_at_{at}",  # a new key per URL value, so a link or Back always wins over the old slider
+    )
+    if picked != at:
+        st.query_params["at"] = picked
+        st.rerun()
+    st.query_params["at"] = at
+    what = months.set_index("at").loc[at, "what"]
+    statuses = journey.status_at(data.bundle.designations, data.profiles, months.set_index("at").loc[at, "end"])
+    counts = statuses["status"].value_counts()
+    fig = status_map(data.geojson, statuses, labels[at])
+    controls.clickable_map(
+        fig,
+        key="progress_map",
+        alt=f"Map of the footprints coloured by status in {labels[at]}: "
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in journey.STATUSES)
+        + ". Click a footprint to open it.",
+    )
+    st.caption(
+        escape_markdown(f"{labels[at]}: {what}. ")
+        + " · ".join(f"**{counts.get(s, 0)}** {s}" for s in journey.STATUSES)
+        + escape_markdown(f". Maps drawn with {data.boundaries_label}.")
+    )
+
+
+def journeys_section(paths: pd.DataFrame, steps: pd.DataFrame, names: dict[str, str]) -> None:
+    st.header("Every footprint's journey")
+    fig = journey_swimlane(paths, steps, note=SOURCE)
+    st.plotly_chart(
+        controls.figure(fig),
+        key="journey_swimlane",
+        config={"displaylogo": False},
+        alt="One row per footprint, sorted by designation date and coloured by July 2017 rating, with a marker "
+        "for each milestone (hollow where inferred by elimination). The table below lists every milestone.",
+    )
+    table = steps.assign(
+        footprint=steps["code"].map(names),
+        basis=steps["basis"].map(journey.BASIS_LABELS),
+        links=steps["links"].map(lambda links: links[0][1] if links else None),
+    )[["footprint", "code", "date_label", "milestone", "partial", "basis", "links", "notes"]]
+    table = table.rename(
+        columns={
+            "footprint": "Footprint",
+            "code": "Code",
+            "date_label": "Date",
+            "milestone": "Milestone",
+            "partial": "Part of footprint",
+            "basis": "Basis",
+            "links": "Source",
+            "notes": "Notes",
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"Source": st.column_config.LinkColumn("Source", display_text="source")},
+    )
+    st.caption("“Inferred by elimination”: no source names the footprint; the wave's total leaves only it.")
+    controls.table_downloads(table, name="stp-journeys", source=SOURCE)
+    controls.chart_downloads(fig, name="stp-journeys", title="Every footprint's journey to ICS", source=SOURCE)
+
+
+def render() -> None:
+    data = page_data.current()
+    paths, cumulative, months, steps = tables(data)
+    st.title("Progress: did the middle catch up?")
+    st.markdown(escape_markdown(journey.headline(journey.median_months(paths))))
+    st.caption(escape_markdown(LATER_RATINGS))
+    controls.user_data_banner(data)
+    time_to_ics_section(data, cumulative, months)
+    map_section(data, months)
+    journeys_section(paths, steps, data.names)
+
+
+ICS_SINCE_HELP = (
+    "When the whole footprint first became an integrated care system (or its predecessor, a shadow accountable "
+    "care system), as the sources date it. All 42 footprints became statutory ICSs on 1 July 2022."
+)
+
+
+def ics_since(profile: pd.Series) -> str:
+    """'Dec 2020 (inferred)', 'Jun 2019 (as Cumbria and North East)', 'Part from Jun 2017', or 'Jul 2022'."""
+    label = profile.get("ics_label")
+    if isinstance(label, str) and label:
+        basis = " (inferred)" if profile.get("ics_basis") == "inferred" else ""
+        return label + basis
+    if bool(profile.get("first_partial")):
+        return f"Part from {profile['first_label']}"
+    return "Jul 2022 (statutory)"
+
+
+def footprint_journey(data: page_data.PageData, profile: pd.Series) -> None:
+    """A footprint's milestones with their sources, and its own numbers over time against England."""
+    code, name = profile["code"], profile["name"]
+    st.header("Journey: from STP to integrated care system")
+    steps = journey.footprint_milestones(data.bundle.designations, code)
+    if steps.empty:
+        st.write("No milestone found for this footprint before the statutory ICSs of 1 July 2022.")
+    for row in steps.itertuples():
+        basis = " · *inferred by elimination: no source names it*" if row.basis == "inferred" else ""
+        part = " · *part of the footprint*" if row.partial else ""
+        via = f" ({escape_markdown(row.via)})" if isinstance(row.via, str) and row.via else ""
+        links = " · ".join(f"[{escape_markdown(label)}]({url})" for label, url in row.links) or "no source"
+        st.markdown(
+            f"**{escape_markdown(row.date_label)}**: {escape_markdown(row.milestone)}{via}{part}{basis}. "
+            f"Source: {links}"
+        )
+    trends = journey.footprint_trends(data.bundle.metrics, data.bundle.measures, code, "workforce")
+    if trends.empty:
+        return
+    st.subheader("Its workforce over time, against England and the middle half of footprints")
+    note = "Source: NHS Digital workforce statistics; ONS mid-year population (see Data & sources)."
+    fig = footprint_trend_small_multiples(trends, name=name, note=note)
+    st.plotly_chart(
+        controls.figure(fig),
+        key="footprint_trends",
+        config={"displaylogo": False},
+        alt=f"Small line charts of {name}'s workforce measures over time with England and the middle half of "
+        "footprints: "
+        + "; ".join(
+            f"{m}: " + ", ".join(f"{r.period} {r.value:,.1f}" for r in t.itertuples() if pd.notna(r.value))
+            for m, t in trends.groupby("short_name", sort=False)
+        ),
+    )
+    controls.chart_downloads(
+        fig, name=f"stp-{code}-workforce-trends", title=f"{name}: workforce over time", source=note
+    )
