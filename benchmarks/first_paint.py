@@ -1,4 +1,6 @@
-"""First paint: time from page.goto to drawn, dashboard overview vs the bare baseline page.
+"""First paint: time from page.goto to drawn, a dashboard page vs the bare baseline page.
+
+`--page overview` (default) or `--page emergency-care` (the 44-panel SPC small multiples, map and distribution).
 
 Each run opens a fresh browser context (no HTTP cache, a new Streamlit session), like a first visit.
 Dashboard and baseline alternate, and which goes first flips every pair, so load from other jobs on the
@@ -53,13 +55,28 @@ def measure_once(browser: Browser, url: str, wait_drawn: Callable[[Page], None],
     return drawn
 
 
-def run(runs: int, budget_s: float) -> list[Row]:
+# Path, charts that must be drawn, and how the page is named in the report.
+PAGES = {
+    "overview": ("/", 2, "dashboard overview"),
+    "emergency-care": ("/emergency-care", 3, "emergency care (SPC small multiples)"),
+}
+
+
+def run(runs: int, budget_s: float, page_name: str = "overview") -> list[Row]:
+    path, charts, label_dashboard = PAGES[page_name]
+
+    def wait_page_drawn(page: Page) -> None:
+        if page_name == "overview":
+            common.wait_overview_drawn(page)
+        else:
+            common.wait_drawn(page, common.drawn_arg(charts))
+
     deadline = common.Deadline(budget_s)
     dashboard, baseline = Phases(), Phases()
     with common.dashboard_baseline_and_browser() as (dash_server, base_server, browser):
 
         def dash(phases: Phases | None) -> float:
-            return measure_once(browser, dash_server.url + "/", common.wait_overview_drawn, phases)
+            return measure_once(browser, dash_server.url + path, wait_page_drawn, phases)
 
         def base(phases: Phases | None) -> float:
             return measure_once(browser, base_server.url + "/", common.wait_baseline_drawn, phases)
@@ -79,7 +96,7 @@ def run(runs: int, budget_s: float) -> list[Row]:
                 dash(dashboard)
 
     print("First paint (fresh context, page.goto -> drawn)")
-    for label, phases in (("dashboard overview", dashboard), ("baseline (2 small charts)", baseline)):
+    for label, phases in ((label_dashboard, dashboard), ("baseline (2 small charts)", baseline)):
         print(common.describe_ms(f"  {label}: load event", phases.loaded))
         print(common.describe_ms(f"  {label}: charts in DOM", phases.charts))
         print(common.describe_ms(f"  {label}: drawn", phases.drawn))
@@ -88,14 +105,17 @@ def run(runs: int, budget_s: float) -> list[Row]:
     print(f"  ratio of medians dashboard/baseline: {ratio:.2f} (target <= {TARGET_RATIO})")
     print(f"  per-pair ratios: {', '.join(f'{r:.2f}' for r in pair_ratios)}")
     rows = [
-        Row("first paint: dashboard median", f"{common.median(dashboard.drawn) * 1000:.0f} ms"),
+        Row(f"first paint: {page_name} median", f"{common.median(dashboard.drawn) * 1000:.0f} ms"),
         Row("first paint: baseline median", f"{common.median(baseline.drawn) * 1000:.0f} ms"),
         Row(
-            "first paint: ratio", f"{ratio:.2f} (n={len(dashboard.drawn)})", f"<= {TARGET_RATIO}", ratio <= TARGET_RATIO
+            f"first paint: {page_name} ratio",
+            f"{ratio:.2f} (n={len(dashboard.drawn)})",
+            f"<= {TARGET_RATIO}",
+            ratio <= TARGET_RATIO,
         ),
     ]
     common.save_rows(
-        "first_paint",
+        f"first_paint_{page_name}",
         rows,
         {"dashboard": dashboard.__dict__, "baseline": baseline.__dict__, "pair_ratios": pair_ratios},
     )
@@ -103,8 +123,10 @@ def run(runs: int, budget_s: float) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = common.parser(__doc__.splitlines()[0], runs=7, budget_s=300).parse_args(argv)
-    common.print_rows(run(args.runs, args.budget_s))
+    parser = common.parser(__doc__.splitlines()[0], runs=7, budget_s=300)
+    parser.add_argument("--page", choices=sorted(PAGES), default="overview", help="which dashboard page to open")
+    args = parser.parse_args(argv)
+    common.print_rows(run(args.runs, args.budget_s, args.page))
 
 
 if __name__ == "__main__":

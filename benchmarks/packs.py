@@ -17,6 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import common
+
 from exports import packs
 from exports.pack_files import build_files
 from exports.pdf import pack_pdf
@@ -76,10 +78,13 @@ def main() -> None:
         "Footprint both (pictures once)": lambda: build_files(packs.footprint_pack(inputs, FRIMLEY)),
     }
     print(f"{'pack':34} {'median':>8}   runs")
+    rows = []
     for name, build in cases.items():
         median, times = median_seconds(build, args.runs)
         print(f"{name:34} {median:7.2f}s   " + ", ".join(f"{t:.2f}" for t in times))
+        rows.append(common.Row(f"pack: {name}", f"{median:.2f} s (n={len(times)})"))
     shutdown_renderer()
+    common.save_rows("packs", rows)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,15 @@ import common
 # (label, script, arguments for a full run, arguments for --quick, results file); every run is bounded by its own
 # --budget-s.
 PLAN: list[tuple[str, str, list[str], list[str], str]] = [
-    ("first_paint", "first_paint", ["--runs", "7"], ["--runs", "5"], "first_paint"),
+    ("first_paint", "first_paint", ["--runs", "7"], ["--runs", "5"], "first_paint_overview"),
+    (
+        "first_paint_emergency_care",
+        "first_paint",
+        ["--runs", "5", "--page", "emergency-care"],
+        ["--runs", "3", "--page", "emergency-care"],
+        "first_paint_emergency-care",
+    ),
+    ("packs", "packs", [], [], "packs"),
     (
         "interaction",
         "interaction",

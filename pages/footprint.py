@@ -5,12 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 import settings as s
-from exports.pdf import board_pack_pdf
-from exports.png import figure_png
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
 from stp_data.metrics import versus_england
 from stp_data.profiles import footprint_detail
-from ui import controls, page_data, progress_view, spc_view, state
+from ui import controls, packs_view, page_data, progress_view, spc_view, state
 
 state.ensure_app_frame()
 
@@ -79,47 +77,8 @@ def show_footprint(code: str) -> None:
             return f"{theme.capitalize()}: better than England on {better} of {compared} measures"
         return f"{theme.capitalize()}: {published} of {len(specs)} measures published"
 
-    def board_pack() -> bytes:
-        """One page for a board paper: rating, bell curve, gauges, sources and the as-of date."""
-        images = [(figure_png(bell_figure, title=f"{p['name']} in the bell curve", source_line=bell_note), bell_note)]
-        for theme, fig in gauge_figures.items():
-            images.append(
-                (
-                    figure_png(fig, title=gauge_heading(theme), source_line=figures.sources[theme]),
-                    figures.sources[theme],
-                )
-            )
-        facts = [
-            ("ONS code", p["code"]),
-            (
-                "July 2017 rating",
-                rating_text if isinstance(p["rating"], str) else "Not published (Advanced or Making progress)",
-            ),
-            ("Population (mid-2018, ONS)", f"{int(p['population']):,}"),
-            ("NHS England region", p["region"] if isinstance(p["region"], str) else "Not published"),
-            ("Integrated care system from", progress_view.ics_since(p)),
-            ("£325m capital list (July 2017)", "Yes" if p["in_capital_325m"] else "No"),
-        ]
-        sources = [label + " " + url for label, url in source_links(p["rating_source"])]
-        sources += [figures.sources[theme] for theme in themes] + [bell_note, s.OGL_ATTRIBUTION]
-        return board_pack_pdf(
-            title=p["name"],
-            subtitle=bell_figure.layout.title.text.replace("<br>", " ").replace("<b>", "").replace("</b>", ""),
-            facts=facts,
-            images=images,
-            sources=sources,
-            as_of=f"Ratings {s.RATINGS_PUBLISHED}; sources compiled {s.SOURCES_COMPILED}",
-        )
-
-    st.download_button(
-        "Board pack for this footprint (PDF, one page)",
-        data=board_pack,
-        file_name=f"stp-board-pack-{p['code']}.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-        icon=":material/picture_as_pdf:",
-        key="board_pack",
-    )
+    # PowerPoint and PDF packs for a board paper, from the same figures as this page (see ui/packs_view.py).
+    packs_view.pack_controls(data, "footprint", code, title="Board pack for this footprint")
 
     left, right = controls.columns([3, 2])
     with left:

@@ -97,7 +97,7 @@ def test_ratings_file_recolours_map_and_bell_curve():
     names = [t["name"] for t in map_spec["data"]]
     assert names[:2] == ["Outstanding (1)", "Advanced (1)"]
     assert names[2:] == ["Needs most improvement (1)", "Not in your ratings file (41)"]
-    assert [m.value for m in at.metric] == ["1 footprints", "1 footprints", "1 footprints"]
+    assert [m.value for m in at.metric] == ["1 footprint", "1 footprint", "1 footprint"]
     named = bell["data"][0]
     assert "Lincolnshire" in named["customdata"][0][2]
 
@@ -168,3 +168,227 @@ def test_file_name_is_shown_as_text_not_markdown():
     at.switch_page("pages/overview.py").run()
     (banner,) = [i.value for i in at.info if "your data" in i.value]
     assert "\\[click\\]\\(http" in banner
+
+
+# --- Real files through the mapping step (issue 12) -----------------------------------------------------------
+
+IMD_COLUMN = "IMD 2019 average score (population-weighted)"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def footprint_codes() -> list[str]:
+    from stp_data.loading import load_bundle
+
+    return load_bundle().codes
+
+
+def builders():
+    from tests.unit.upload_fixtures import builders
+
+    return builders
+
+
+def upload_metrics(at: AppTest, name: str, data: bytes, mime: str = XLSX) -> AppTest:
+    at.get("file_uploader")[0].upload(name, data, mime)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def counts(at: AppTest) -> list[str]:
+    return [m.value for m in at.metric]
+
+
+def loaded_measures(at: AppTest) -> pd.DataFrame:
+    (item,) = at.session_state["user_files"]
+    return item.upload.measures
+
+
+def test_analyst_workbook_is_accepted_before_any_click_and_loads_in_one():
+    at = upload_metrics(load_page(), "imd-by-stp.xlsx", builders().analyst_workbook(footprint_codes()))
+    assert counts(at) == ["44", "44", "0"]
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Reading the sheet 'IMD by STP'" in captions and "Found the header on row 3" in captions
+    # The prefilled mapping, shown: the name column is a name, the population column population, one measure.
+    assert at.selectbox(key="map_role::STP Name").value == "name"
+    assert at.selectbox(key="map_role::Population (mid-2018)").value == "population"
+    assert at.selectbox(key=f"map_role::{IMD_COLUMN}").value == "measure"
+    assert at.selectbox(key=f"map_unit::{IMD_COLUMN}").value == "score"
+    assert at.text_input(key=f"map_period::{IMD_COLUMN}").value == "2019"
+    assert at.button(key="confirm_upload").label == "Use the 44 accepted rows"
+    at.button(key="confirm_upload").click().run()
+    assert not at.exception
+    assert any("Loaded imd-by-stp.xlsx" in s.value.replace("\\", "") for s in at.success)
+    assert len(at.session_state["user_files"][0].upload.accepted) == 44
+
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    picker = at.selectbox(key="url_measure")
+    assert picker.options == ["July 2017 rating", IMD_COLUMN]
+    picker.set_value("imd_2019_average_score_population_weighted").run()
+    assert not at.exception
+    map_spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(map_spec["data"][0]["locations"]) == 44
+
+
+def test_windows_1252_csv_with_unit_and_period_in_its_header():
+    at = upload_metrics(load_page(), "gap.csv", builders().finance_gap_csv(footprint_codes()), "text/csv")
+    assert counts(at) == ["7", "7", "0"]
+    column = "Gap 2020/21 (£m)"
+    assert at.selectbox(key=f"map_unit::{column}").value == "£ million"
+    assert at.text_input(key=f"map_period::{column}").value == "2020/21"
+    assert at.selectbox(key="map_role::Footprint").value == "name"
+    assert at.button(key="confirm_upload").label == "Use the 7 accepted rows"
+
+
+def test_changing_a_measures_polarity_changes_the_loaded_catalogue():
+    at = upload_metrics(load_page(), "imd.xlsx", builders().analyst_workbook(footprint_codes()))
+    assert at.selectbox(key=f"map_polarity::{IMD_COLUMN}").value == "neutral"
+    at.selectbox(key=f"map_polarity::{IMD_COLUMN}").set_value("lower_is_better").run()
+    at.text_input(key=f"map_name::{IMD_COLUMN}").set_value("Deprivation (IMD 2019)").run()
+    assert not at.exception
+    assert counts(at) == ["44", "44", "0"]
+    measures_found = at.dataframe[-1].value
+    assert measures_found["polarity"].tolist() == ["lower is better"]
+    at.button(key="confirm_upload").click().run()
+    measures = loaded_measures(at)
+    assert measures["polarity"].tolist() == ["lower_is_better"]
+    assert measures["name"].tolist() == ["Deprivation (IMD 2019)"]
+
+
+def test_a_role_changed_to_ignore_is_not_read_and_a_missing_code_column_is_explained():
+    at = upload_metrics(load_page(), "imd.xlsx", builders().analyst_workbook(footprint_codes()))
+    at.selectbox(key="map_role::Population (mid-2018)").set_value("measure").run()
+    assert not at.exception
+    # A new measure column gets its own row in the mapping, prefilled from its header.
+    assert at.text_input(key="map_name::Population (mid-2018)").value == "Population (mid-2018)"
+    at.selectbox(key="map_role::STP Code").set_value("ignore").run()
+    assert not at.exception
+    assert any("code" in e.value for e in at.error)
+    assert not at.button  # nothing to load while the file cannot be read
+    at.selectbox(key="map_role::STP Code").set_value("code").run()
+    at.selectbox(key="map_role::Population (mid-2018)").set_value("population").run()
+    assert counts(at) == ["44", "44", "0"]
+
+
+def test_saved_mapping_round_trips(monkeypatch):
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    saved: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        if filename and filename.endswith("-mapping.json"):
+            saved[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    workbook = builders().analyst_workbook(footprint_codes())
+    at = upload_metrics(load_page(), "imd-2019.xlsx", workbook)
+    at.selectbox(key=f"map_polarity::{IMD_COLUMN}").set_value("lower_is_better").run()
+    at.selectbox(key=f"map_unit::{IMD_COLUMN}").set_value("index").run()
+    assert not at.exception
+    mapping = json.loads(saved["imd-2019-mapping.json"])
+    assert mapping["measures"][0]["polarity"] == "lower_is_better"
+    assert mapping["measures"][0]["unit"] == "index"
+
+    # Next month: the same layout, a fresh session; the saved file brings back every choice.
+    at = upload_metrics(load_page(), "imd-2020.xlsx", workbook)
+    assert at.selectbox(key=f"map_polarity::{IMD_COLUMN}").value == "neutral"
+    at.get("file_uploader")[1].upload("imd-2019-mapping.json", saved["imd-2019-mapping.json"], "application/json")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key=f"map_polarity::{IMD_COLUMN}").value == "lower_is_better"
+    assert at.selectbox(key=f"map_unit::{IMD_COLUMN}").value == "index"
+    assert counts(at) == ["44", "44", "0"]
+    at.button(key="confirm_upload").click().run()
+    measures = loaded_measures(at)
+    assert measures[["unit", "polarity"]].values.tolist() == [["index", "lower_is_better"]]
+
+
+def test_a_file_that_is_not_a_mapping_is_refused_with_a_message():
+    at = upload_metrics(load_page(), "imd.xlsx", builders().analyst_workbook(footprint_codes()))
+    at.get("file_uploader")[1].upload("notes.json", b'{"hello": 1}', "application/json")
+    at.run()
+    assert not at.exception
+    assert any("not a mapping file" in e.value for e in at.error)
+    assert counts(at) == ["44", "44", "0"]  # the file is still read with the prefilled mapping
+
+
+def test_two_sheet_workbook_offers_both_sheets_and_says_which_was_read():
+    data = builders().analyst_workbook(footprint_codes(), first_sheet_notes=True)
+    at = upload_metrics(load_page(), "imd.xlsx", data)
+    sheet = at.selectbox(key="map_sheet")
+    assert sheet.options == ["Notes", "IMD by STP"]
+    assert sheet.value == "IMD by STP"  # the first sheet with a table, not the first sheet
+    assert counts(at) == ["44", "44", "0"]
+    sheet.set_value("Notes").run()
+    assert not at.exception
+    assert any("no header row" in e.value and "IMD by STP" in e.value.replace("\\", "") for e in at.error)
+    at.selectbox(key="map_sheet").set_value("IMD by STP").run()
+    assert counts(at) == ["44", "44", "0"]
+
+
+def test_a_file_over_the_size_limit_gets_a_visible_error():
+    import settings
+    from stp_data.errors import DataValidationError
+    from stp_data.upload import read_raw_table
+
+    big = b"code,measure,period,value,unit\n" + b"E54000034,Vacancy rate,Sep 2026,7.5,%\n" * 600_000
+    assert len(big) > settings.MAX_UPLOAD_BYTES
+    at = upload_metrics(load_page(), "huge.csv", big, "text/csv")
+    (error,) = at.error
+    assert f"the limit is {settings.MAX_UPLOAD_MB} MB per file" in error.value
+    assert "huge" in error.value and not at.metric
+    # Whatever reaches the reader directly is refused with the reason too (the page shows it the same way).
+    try:
+        read_raw_table(big, "huge.csv")
+    except DataValidationError as refused:
+        assert "limit" in str(refused)
+    else:
+        raise AssertionError("an oversized file was read")
+    # And the limit is said before anything is uploaded, not only as a hover on a red icon.
+    fresh = load_page()
+    assert any(f"At most {settings.MAX_UPLOAD_MB} MB per file" in c.value for c in fresh.caption)
+
+
+def test_boundary_file_with_invalid_rings_lists_what_was_repaired_and_left_out():
+    at = load_page()
+    at.radio(key="upload_kind").set_value("Boundaries (GeoJSON, GeoPackage or zipped shapefile)").run()
+    at.get("file_uploader")[0].upload("stp_apr2020.geojson", builders().ons_style_geojson(), "application/geo+json")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="boundary_code_column").value == "stp20cd"
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert "Repaired: E54000008, E54000022" in warnings
+    assert "Not drawn: E54000099 (the feature has no geometry)" in warnings
+    assert counts(at) == ["3"]
+    fates = next(d for d in at.dataframe if "map" in d.value.columns).value
+    by_code = dict(zip(fates["code"], fates["map"], strict=True))
+    assert by_code["E54000005"] == "drawn" and by_code["E54000034"] == "not drawn"
+    assert by_code["E54000099"] == "not drawn"
+    # Every area: the 3 drawn, the one with no geometry, and the 41 footprints of 2017 left without a boundary.
+    assert len(fates) == 45
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "3 areas; 3 have a July 2017 rating" in captions
+
+
+def test_boundary_preview_in_rfc7946_order_is_drawn_clockwise_for_plotly():
+    import shapely
+
+    at = load_page()
+    at.radio(key="upload_kind").set_value("Boundaries (GeoJSON, GeoPackage or zipped shapefile)").run()
+    at.get("file_uploader")[0].upload("stp.geojson", builders().rfc7946_footprints(), "application/geo+json")
+    at.run()
+    assert not at.exception
+    assert not at.warning
+    from geo.boundaries import geojson_from_data_url
+
+    preview = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert sum(len(t["locations"]) for t in preview["data"]) == 44
+    features = [f for trace in preview["data"] for f in geojson_from_data_url(trace["geojson"])["features"]]
+    assert len({f["id"] for f in features}) == 44
+    for feature in features:
+        shape = shapely.geometry.shape(feature["geometry"])
+        for polygon in getattr(shape, "geoms", [shape]):
+            assert not polygon.exterior.is_ccw, feature["id"]
