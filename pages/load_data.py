@@ -17,7 +17,6 @@ from exports.csv import safe_csv_bytes
 from stp_data.errors import DataValidationError
 from stp_data.links import escape_markdown
 from stp_data.upload import COLUMN_ALIASES, MAX_UPLOAD_BYTES, parse_ratings_file, template_table
-from stp_data.user_data import LoadedFile
 from ui import load_view, page_data, session, state
 
 state.ensure_app_frame()
@@ -167,33 +166,7 @@ def table_upload_section(kind: str) -> None:
     except DataValidationError as error:
         load_view.show_refusal(error)
         return
-    accepted, rejected = len(upload.accepted), len(upload.rejected)
-    st.header("Validation report")
-    read_col, ok_col, bad_col = st.columns(3)
-    read_col.metric("Rows read", f"{upload.rows_read:,}")
-    ok_col.metric("Accepted", f"{accepted:,}")
-    bad_col.metric("Rejected", f"{rejected:,}")
-    for note in upload.notes:
-        st.caption(escape_markdown(note))
-    if rejected:
-        st.markdown("**Rejected rows** (row numbers as your spreadsheet shows them)")
-        st.dataframe(upload.rejected, hide_index=True, width="stretch", key="rejected_rows")
-        st.download_button(
-            "Download rejected rows with reasons (CSV)",
-            safe_csv_bytes(upload.rejected),
-            file_name=f"rejected-{uploaded.name}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key="rejected_download",
-        )
-    if accepted and st.button(f"Use the {accepted:,} accepted rows", type="primary", key="confirm_upload"):
-        session.add_user_file(LoadedFile(uploaded.name, datetime.now().strftime(s.LOADED_AT_FORMAT), upload))
-        page_data.invalidate()
-        st.success(
-            escape_markdown(
-                f"Loaded {uploaded.name}. Its figures now appear on the overview, footprint pages and Your data."
-            )
-        )
+    load_view.upload_report(upload, uploaded.name, len(upload.accepted), len(upload.rejected))
 
 
 data = page_data.current()

@@ -295,22 +295,27 @@ def measure_editor(spec: MeasureSpec, has_period_column: bool) -> MeasureSpec:
 
 def metrics_report(upload: MetricsUpload, name: str, *, sheet_shown: bool = False) -> None:
     """Counts of the user's rows, notes, measures, rejected rows, and the one button that loads the file."""
+    upload_report(upload, name, upload.rows_accepted, upload.rows_rejected, sheet_shown=sheet_shown)
+
+
+def upload_report(upload, name: str, accepted: int, rejected: int, *, sheet_shown: bool = False) -> None:
+    """The validation report of a metrics or ratings file: counts of the user's rows, then what to do next."""
     st.header("Validation report")
     read_col, ok_col, bad_col = st.columns(3)
     read_col.metric("Rows read", f"{upload.rows_read:,}")
-    ok_col.metric("Accepted", f"{upload.rows_accepted:,}")
-    bad_col.metric("Rejected", f"{upload.rows_rejected:,}")
+    ok_col.metric("Accepted", f"{accepted:,}")
+    bad_col.metric("Rejected", f"{rejected:,}")
     for note in upload.notes:
         if not (sheet_shown and note.startswith("Read the sheet")):  # said under the sheet picker
             st.caption(escape_markdown(note))
-    if not upload.measures.empty:
+    if isinstance(upload, MetricsUpload) and not upload.measures.empty:
         st.markdown("**Measures found**")
         shown = upload.measures[["name", "unit", "polarity"]].copy()
         shown["polarity"] = shown["polarity"].map(POLARITY_LABELS).fillna(shown["polarity"])
         used = upload.accepted.groupby("measure")["period"].unique().map(", ".join)
         shown.insert(2, "period", upload.measures["measure"].map(used).fillna(""))
         st.dataframe(shown, hide_index=True)
-    if upload.rows_rejected:
+    if rejected:
         st.markdown("**Rejected rows** (row numbers as your spreadsheet shows them)")
         st.dataframe(upload.rejected, hide_index=True, width="stretch", key="rejected_rows")
         st.download_button(
@@ -321,7 +326,6 @@ def metrics_report(upload: MetricsUpload, name: str, *, sheet_shown: bool = Fals
             on_click="ignore",
             key="rejected_download",
         )
-    accepted = upload.rows_accepted
     if accepted and st.button(f"Use the {accepted:,} accepted rows", type="primary", key="confirm_upload"):
         session.add_user_file(LoadedFile(name, datetime.now().strftime(s.LOADED_AT_FORMAT), upload))
         page_data.invalidate()

@@ -22,6 +22,11 @@ from tests.browser.helpers import (
 
 pytestmark = pytest.mark.browser
 
+# Charts on a footprint page: bell curve, workforce, finance and emergency care gauges, the A&E XmR chart and the
+# workforce trends. On the Workforce page: map, histogram and the trend of every footprint.
+FOOTPRINT_CHARTS = 6
+WORKFORCE_CHARTS = 3
+
 
 def footprint_point(code: str) -> tuple[float, float]:
     shapes = load_boundaries(BOUNDARIES_2017, "stp17cd")
@@ -60,7 +65,7 @@ def test_click_on_map_opens_footprint_page(page):
     expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013$"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Lincolnshire", exact=True)).to_be_visible()
-    wait_for_charts(page, 3)
+    wait_for_charts(page, FOOTPRINT_CHARTS)
     page.screenshot(path=SCREENSHOTS / "footprint-after-map-click.png", full_page=False)
     assert_offline(page)
 
@@ -125,7 +130,7 @@ def test_deep_link_opens_footprint(page):
     expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000034$"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Frimley", exact=True)).to_be_visible()
-    wait_for_charts(page, 3)
+    wait_for_charts(page, FOOTPRINT_CHARTS)
     expect(page.get_by_text("Outstanding").first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "footprint-deep-link-frimley.png", full_page=False)
     assert_offline(page)
@@ -169,7 +174,7 @@ def test_sources_page_lists_tables_with_downloads(page):
 def test_footprint_gauges_draw(page):
     page.goto("/footprint?stp=E54000025")
     wait_for_app(page)
-    wait_for_charts(page, 3)
+    wait_for_charts(page, FOOTPRINT_CHARTS)
     expect(page.locator(".js-plotly-plot .indicatorlayer .trace")).to_have_count(12, timeout=30_000)
     gauges = page.get_by_test_id("stPlotlyChart").nth(1)
     gauges.scroll_into_view_if_needed()
@@ -183,7 +188,7 @@ def test_footprint_gauges_draw(page):
 def test_workforce_page_draws_map_histogram_and_table(page):
     page.goto("/workforce?measure=gp_fte_per100k&period=September+2018&stp=E54000034")
     wait_for_app(page)
-    wait_for_charts(page, 2)
+    wait_for_charts(page, WORKFORCE_CHARTS)
     wait_for_map(page)
     expect(page.get_by_role("heading", name="Workforce", exact=True)).to_be_visible()
     assert painted_colours(page, "[data-testid='stPlotlyChart']") > 50, "the map looks blank"
@@ -197,7 +202,7 @@ def test_board_mode_at_1920_and_back(page):
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto("/footprint?stp=E54000034&mode=board")
     wait_for_app(page)
-    wait_for_charts(page, 3)
+    wait_for_charts(page, FOOTPRINT_CHARTS)
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)
     expect(page.get_by_test_id("stHeader")).to_be_hidden()
     page.screenshot(path=SCREENSHOTS / "board-footprint-1920x1080.png")
@@ -211,22 +216,6 @@ def test_board_mode_at_1920_and_back(page):
     wait_for_app(page)
     expect(page.get_by_test_id("stSidebar")).to_be_visible()
     assert_offline(page)
-
-
-def test_board_pack_pdf_downloads_with_name_and_source(page):
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    page.goto("/footprint?stp=E54000041")
-    wait_for_app(page)
-    with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name=re.compile("Board pack for this footprint")).click()
-    pdf = PdfReader(BytesIO(Path(download.value.path()).read_bytes()))
-    assert len(pdf.pages) == 1
-    text = pdf.pages[0].extract_text()
-    assert "Dorset" in text and "Office for National Statistics" in text and "Outstanding" in text
-    Path(SCREENSHOTS / "board-pack-dorset.pdf").write_bytes(Path(download.value.path()).read_bytes())
 
 
 def test_chart_png_download_is_presentation_size(page):
@@ -246,7 +235,11 @@ def test_chart_png_download_is_presentation_size(page):
 
 @pytest.mark.parametrize(
     ("path", "charts", "viewport"),
-    [("/", 2, (1280, 720)), ("/footprint?stp=E54000013", 3, (1280, 720)), ("/?mode=board", 2, (1920, 1080))],
+    [
+        ("/", 2, (1280, 720)),
+        ("/footprint?stp=E54000013", FOOTPRINT_CHARTS, (1280, 720)),
+        ("/?mode=board", 2, (1920, 1080)),
+    ],
 )
 def test_no_serious_accessibility_violations(page, path, charts, viewport):
     from axe_playwright_python.sync_playwright import Axe
