@@ -59,6 +59,7 @@ LOAD_DATA_PAGE = "pages/load_data.py"
 SOURCES_PAGE = "pages/sources.py"
 EMERGENCY_CARE_PAGE = "pages/emergency_care.py"
 PROGRESS_PAGE = "pages/progress.py"
+PUBLISHED_PAGE = "pages/published.py"  # published datasets and their versions (stp_data/store)
 THEME_PAGES = {
     WORKFORCE: WORKFORCE_PAGE,
     FINANCE: FINANCE_PAGE,
@@ -71,3 +72,10 @@ OGL_ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
     "Contains OS data © Crown copyright and database right 2018 and 2019."
 )
+
+# --- Presentation mode (?mode=board): type sizes in px, for a projector read from the back of a room -----------
+BOARD_MIN_FONT_PX = 18  # nothing a board reads is smaller: chart text, captions, labels, selectors, tables
+BOARD_BODY_FONT_PX = 22  # paragraphs, list items, selectbox text, page links
+BOARD_CAPTION_FONT_PX = 19  # captions and widget labels
+BOARD_TABLE_FONT_PX = 18  # table cells (st.table and the data grid's header and cells)
+BOARD_CHART_SCALE = 1.45  # chart text and heights grow by this factor, then are clamped to BOARD_MIN_FONT_PX

@@ -166,7 +166,7 @@ def table_upload_section(kind: str) -> None:
     except DataValidationError as error:
         load_view.show_refusal(error)
         return
-    load_view.upload_report(upload, uploaded.name, len(upload.accepted), len(upload.rejected))
+    load_view.upload_report(upload, uploaded.name, uploaded.getvalue(), len(upload.accepted), len(upload.rejected))
 
 
 data = page_data.current()

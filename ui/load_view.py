@@ -35,7 +35,7 @@ from stp_data.upload import (
 )
 from stp_data.upload import periods as period_words
 from stp_data.user_data import LoadedFile
-from ui import page_data, session
+from ui import page_data, publish, session
 
 CACHE = "_load_view_cache"  # {"file": file_id, "raw": {sheet: RawTable}, "base": {...}, "applied": {...}}
 FILE_TOKEN = "_load_view_file"
@@ -136,7 +136,7 @@ def metrics_upload_section(uploaded, known_codes: Collection[str]) -> None:
             show_refusal(result)
             st.caption("Change the column roles below to fix this.")
             return
-        metrics_report(result, name, sheet_shown=len(sheets) > 1)
+        metrics_report(result, name, data, sheet=sheet, sheet_shown=len(sheets) > 1)
 
 
 def choose_sheet(cache: dict, data: bytes, name: str, sheets: list[str]) -> str | None:
@@ -293,12 +293,16 @@ def measure_editor(spec: MeasureSpec, has_period_column: bool) -> MeasureSpec:
     return MeasureSpec(spec.key, name.strip() or spec.name, unit or "", period.strip(), polarity, spec.found)
 
 
-def metrics_report(upload: MetricsUpload, name: str, *, sheet_shown: bool = False) -> None:
+def metrics_report(
+    upload: MetricsUpload, name: str, data: bytes, *, sheet: str | None = None, sheet_shown: bool = False
+) -> None:
     """Counts of the user's rows, notes, measures, rejected rows, and the one button that loads the file."""
-    upload_report(upload, name, upload.rows_accepted, upload.rows_rejected, sheet_shown=sheet_shown)
+    upload_report(upload, name, data, upload.rows_accepted, upload.rows_rejected, sheet=sheet, sheet_shown=sheet_shown)
 
 
-def upload_report(upload, name: str, accepted: int, rejected: int, *, sheet_shown: bool = False) -> None:
+def upload_report(
+    upload, name: str, data: bytes, accepted: int, rejected: int, *, sheet: str | None = None, sheet_shown: bool = False
+) -> None:
     """The validation report of a metrics or ratings file: counts of the user's rows, then what to do next."""
     st.header("Validation report")
     read_col, ok_col, bad_col = st.columns(3)
@@ -332,3 +336,6 @@ def upload_report(upload, name: str, accepted: int, rejected: int, *, sheet_show
         st.success(
             escape_markdown(f"Loaded {name}. Its figures now appear on the overview, footprint pages and Your data.")
         )
+    # For everyone, not just this session: publishers only, enforced again by the store (ui/publish.py).
+    if accepted and publish.publish_control(name, data, upload, sheet=sheet):
+        page_data.invalidate()

@@ -22,7 +22,7 @@ from settings import USER_THEME
 from stp_data import ratings
 from stp_data.loading import Bundle
 from stp_data.user_data import LoadedFile, user_rating_counts, with_user_metrics, with_user_ratings
-from ui import cache, session
+from ui import cache, publish, session
 
 USER_RATINGS_NOTE = "Counts: your ratings file (see the banner above)."
 BUNDLED_BOUNDARIES = "ONS 2017 footprints (OGL v3)"
@@ -87,10 +87,14 @@ class PageData:
 
 
 def user_files() -> list[LoadedFile]:
-    """The data folder's files (if any), then this session's confirmed uploads, oldest first."""
+    """The data folder's files (if any), the published datasets, then this session's uploads, oldest first.
+
+    Published files are re-read only when the store's revision changes (another session or server published).
+    """
     folder = session.data_folder()
     from_folder = cache.folder_files(str(folder))[0] if folder else []
-    return [*from_folder, *session.uploaded_files()]
+    published = publish.published_files(cache.profiles()["code"].tolist())
+    return [*from_folder, *published, *session.uploaded_files()]
 
 
 def folder_problems() -> list[str]:

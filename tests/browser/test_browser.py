@@ -175,7 +175,9 @@ def test_footprint_gauges_draw(page):
     page.goto("/footprint?stp=E54000025")
     wait_for_app(page)
     wait_for_charts(page, FOOTPRINT_CHARTS)
-    expect(page.locator(".js-plotly-plot .indicatorlayer .trace")).to_have_count(12, timeout=30_000)
+    expect(page.locator(".js-plotly-plot .indicatorlayer .trace")).to_have_count(
+        15, timeout=30_000
+    )  # 9 workforce, 3 finance, 3 emergency care
     gauges = page.get_by_test_id("stPlotlyChart").nth(1)
     gauges.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
@@ -293,7 +295,7 @@ def test_upload_recolours_the_map(page, tmp_path):
     expect(page).to_have_url(re.compile("measure=vacancy_rate"), timeout=30_000)
     wait_for_app(page)
     wait_for_map(page)
-    expect(page.get_by_role("heading", name=re.compile("Vacancy rate, Sep 2026"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Vacancy rate, September 2026"))).to_be_visible()
     expect(page.locator(".js-plotly-plot .colorbar")).to_have_count(1)
     page.set_viewport_size({"width": 1280, "height": 1200})
     scroll_to_top(page)

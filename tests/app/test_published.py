@@ -1,0 +1,228 @@
+"""Published data in the app (AppTest): the page, the Publish control by role, and every session seeing a publish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from stp_data import store
+from stp_data.store import Actor, Role
+from stp_data.upload import parse_metrics_file
+from tests.conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "published.py")
+PUBLISHER = Actor("analyst@trust.nhs.uk", Role.PUBLISHER)
+CODES = ["E54000034", "E54000041", "E54000013"]
+V1 = (
+    b"STP code,Measure,Period,Value,Unit\n"
+    b"E54000034,Vacancy rate,Sep 2026,7.5%,%\n"
+    b"E54000041,Vacancy rate,Sep 2026,9.1%,%\n"
+)
+V2 = V1 + b"E54000013,Vacancy rate,Sep 2026,11.0%,%\n"
+AUTH = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "not-a-secret-test-value",
+        "client_id": "stp-progress",
+        "client_secret": "test",
+        "server_metadata_url": "http://localhost:9400/.well-known/openid-configuration",
+    },
+    "stp_progress": {"publishers": ["@trust.nhs.uk"]},
+}
+
+
+@pytest.fixture(autouse=True)
+def state_folder(tmp_path, monkeypatch) -> Iterator[None]:
+    """Each test its own SQLite database, and no role settings from the machine running the tests."""
+    monkeypatch.setenv("STP_STATE_DIR", str(tmp_path / "state"))
+    for name in ("STP_DATABASE_URL", "STP_PUBLISHERS", "STP_VIEWERS", "STP_PUBLIC_VIEWING", "STP_PUBLISH"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+
+
+@pytest.fixture
+def engine():
+    engine = store.engine_from_env()
+    store.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def metrics_report(data: bytes, name: str = "vacancies.csv") -> dict:
+    return store.report_of(parse_metrics_file(data, name, CODES))
+
+
+def page(user: dict | None = None, secrets: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    if user is not None:
+        at.user = user
+    if secrets:
+        at.secrets = secrets
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def button_labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_with_no_provider_anyone_sees_every_version_and_downloads_but_cannot_restore_or_withdraw(engine):
+    store.publish(engine, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    store.publish(engine, PUBLISHER, "vacancies.csv", V2, metrics_report(V2))
+    at = page()
+    assert [h.value for h in at.subheader] == ["vacancies.csv"]
+    table = at.dataframe[0].value
+    assert list(table["Version"]) == [2, 1]
+    assert list(table["Published by"]) == [PUBLISHER.email] * 2
+    assert list(table["Rows"]) == [3, 2]
+    assert table["SHA-256"].str.len().eq(64).all()
+    assert len(at.get("download_button")) == 2
+    assert button_labels(at) == []  # no Restore, no Withdraw
+
+
+def test_a_publisher_restores_and_withdraws_and_the_store_records_who(engine):
+    first = store.publish(engine, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    store.publish(engine, PUBLISHER, "vacancies.csv", V2, metrics_report(V2))
+    boss = {"is_logged_in": True, "email": "lead@trust.nhs.uk"}
+    at = page(boss, AUTH)
+    assert button_labels(at) == ["Restore", "Withdraw vacancies.csv"]
+
+    at.button(key=f"restore_version_{first.id}").click().run()
+    assert not at.exception
+    assert [v.number for v in store.current_versions(engine)] == [1]
+    assert any("Restored version 1" in s.value for s in at.success)
+    assert store.history(engine)[0].actor == "lead@trust.nhs.uk"
+
+    at.button(key=f"withdraw_{first.dataset_id}").click().run()
+    assert store.current_versions(engine) == []
+    assert "Withdrawn" in at.caption[0].value
+
+
+def test_a_signed_in_viewer_sees_the_list_without_write_buttons_and_anonymous_needs_to_sign_in(engine):
+    store.publish(engine, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    viewer = page({"is_logged_in": True, "email": "board.member@other.nhs.uk"}, AUTH)
+    assert [h.value for h in viewer.subheader] == ["vacancies.csv"]
+    assert button_labels(viewer) == []
+    anonymous = page({"is_logged_in": False}, AUTH)  # with a provider, viewing is for signed-in users by default
+    assert len(anonymous.subheader) == 0
+    assert any("Sign in" in i.value for i in anonymous.info)
+
+
+def test_publish_open_shows_the_warning_and_the_write_buttons(engine, monkeypatch):
+    monkeypatch.setenv("STP_PUBLISH", "open")
+    store.publish(engine, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    at = page()
+    assert any("STP_PUBLISH=open" in w.value for w in at.warning)
+    assert button_labels(at) == ["Withdraw vacancies.csv"]
+
+
+def test_an_empty_store_says_nothing_is_published():
+    at = page()
+    assert any("Nothing has been published yet" in i.value for i in at.info)
+
+
+# --- The Publish control and the published files, through a small app that calls them as Load data will ---------
+
+
+def control_app(data: bytes, name: str) -> None:
+    """What Load data does after its validation report: offer Publish for this file."""
+    import streamlit as st
+
+    from stp_data.upload import parse_metrics_file
+    from ui import publish
+
+    upload = parse_metrics_file(data, name, ["E54000034", "E54000041", "E54000013"])
+    version = publish.publish_control(name, data, upload)
+    st.session_state["published_version"] = version.number if version else None
+
+
+def control(data: bytes, user: dict | None = None, secrets: dict | None = None) -> AppTest:
+    at = AppTest.from_function(control_app, args=(data, "vacancies.csv"), default_timeout=60)
+    if user is not None:
+        at.user = user
+    if secrets:
+        at.secrets = secrets
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_publish_button_is_for_publishers_only(engine):
+    off = control(V1)
+    assert button_labels(off) == []
+    assert any("Publishing for everyone is off" in c.value for c in off.caption)
+
+    viewer = control(V1, {"is_logged_in": True, "email": "board.member@other.nhs.uk"}, AUTH)
+    assert button_labels(viewer) == []
+    assert any("only publishers can publish" in i.value for i in viewer.info)
+
+    anonymous = control(V1, {"is_logged_in": False}, AUTH)
+    assert button_labels(anonymous) == []
+    assert any("Sign in as a publisher" in i.value for i in anonymous.info)
+    assert store.current_versions(engine) == []
+
+    publisher = control(V1, {"is_logged_in": True, "email": "analyst@trust.nhs.uk"}, AUTH)
+    assert button_labels(publisher) == ["Publish"]
+    publisher.button(key="publish_file").click().run()
+    assert publisher.session_state["published_version"] == 1
+    [version] = store.current_versions(engine)
+    assert (version.published_by, version.rows, version.report["rows_accepted"]) == ("analyst@trust.nhs.uk", 2, 2)
+    assert version.report["mapping"]  # kept, so the file reads again exactly as confirmed
+    publisher.run()
+    assert button_labels(publisher) == []  # the same bytes are already the current version
+    assert any("already published as version 1" in c.value for c in publisher.caption)
+
+
+def test_an_anonymous_or_viewer_actor_calling_the_publish_path_directly_is_refused(engine):
+    from ui import publish
+
+    upload = parse_metrics_file(V1, "vacancies.csv", CODES)
+    for actor in (Actor(None, Role.VIEWER), Actor(None, Role.NONE), Actor("board@other.nhs.uk", Role.VIEWER)):
+        with pytest.raises(PermissionError):
+            publish.publish_as(actor, "vacancies.csv", V1, upload)
+    assert store.current_versions(engine) == []
+
+
+def files_app(codes: list[str]) -> None:
+    import streamlit as st
+
+    from ui import publish
+
+    st.session_state.setdefault("runs", []).append(publish.published_files(codes))
+
+
+def test_every_session_sees_a_publish_on_its_next_run_and_files_are_parsed_once(engine):
+    at = AppTest.from_function(files_app, args=(CODES,), default_timeout=60)
+    at.run()
+    assert at.session_state["runs"][-1] == []
+
+    other_process = store.engine_from_env()  # a publish through another server process's engine
+    store.publish(other_process, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    at.run()
+    [loaded] = at.session_state["runs"][-1]
+    assert loaded.file_name == "vacancies.csv"
+    assert "published by analyst@trust.nhs.uk (version 1)" in loaded.loaded_at
+    assert list(loaded.upload.accepted["code"]) == ["E54000034", "E54000041"]
+
+    at.run()  # nothing changed: the very same objects, so page_data keeps its merged tables
+    assert at.session_state["runs"][-1][0] is loaded
+
+    store.publish(other_process, PUBLISHER, "vacancies.csv", V2, metrics_report(V2))
+    at.run()
+    assert len(at.session_state["runs"][-1][0].upload.accepted) == 3
+    store.withdraw(other_process, PUBLISHER, "vacancies.csv")
+    at.run()
+    assert at.session_state["runs"][-1] == []
+    other_process.dispose()
+
+
+def test_published_files_are_hidden_from_anyone_who_may_not_view(engine):
+    store.publish(engine, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    at = AppTest.from_function(files_app, args=(CODES,), default_timeout=60)
+    at.user = {"is_logged_in": False}
+    at.secrets = AUTH
+    at.run()
+    assert at.session_state["runs"][-1] == []
