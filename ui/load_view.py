@@ -338,4 +338,5 @@ def upload_report(
         )
     # For everyone, not just this session: publishers only, enforced again by the store (ui/publish.py).
     if accepted and publish.publish_control(name, data, upload, sheet=sheet):
+        session.forget_user_file(name)  # else it would show twice: this session's copy and the published one
         page_data.invalidate()

@@ -32,6 +32,12 @@ def add_user_file(item: LoadedFile) -> None:
     st.session_state[USER_FILES] = [*st.session_state.get(USER_FILES, []), item]
 
 
+def forget_user_file(file_name: str) -> None:
+    """Drop this session's copy of a file once it is published: every session then sees the published one."""
+    kept = [item for item in st.session_state.get(USER_FILES, []) if item.file_name != file_name]
+    st.session_state[USER_FILES] = kept
+
+
 def clear_user_files() -> None:
     st.session_state.pop(USER_FILES, None)
 
