@@ -10,7 +10,7 @@ import streamlit as st
 
 import settings as s
 from stp_data.links import parse_footprint_param
-from ui import cache, controls, page_data, state
+from ui import auth, cache, controls, page_data, state
 
 SEARCH_KEY = "footprint_search"
 SEARCH_SHOWS = "_footprint_search_shows"
@@ -47,17 +47,41 @@ def provenance_footer() -> None:
     st.caption("Boundaries and population: " + s.OGL_ATTRIBUTION)
 
 
-def board_bar() -> st.delta_generator.DeltaGenerator:
-    """In presentation mode the sidebar is gone: the way out and the share link sit on top.
+BOARD_PAGES = (  # the presentation-mode page switcher: (script, label, URL path), in the navigation's order
+    (s.OVERVIEW_PAGE, "Overview", ""),
+    (s.FOOTPRINT_PAGE, "Footprint", "footprint"),
+    (s.WORKFORCE_PAGE, "Workforce", "workforce"),
+    (s.FINANCE_PAGE, "Finance", "finance"),
+    (s.EMERGENCY_CARE_PAGE, "Emergency care", "emergency-care"),
+    (s.PROGRESS_PAGE, "Progress", "progress"),
+    (s.YOUR_DATA_PAGE, "Your data", "your-data"),
+    (s.SOURCES_PAGE, "Data & sources", "sources"),
+)
 
-    Returns the slot for the share link, filled after the page has put its state in the URL.
+
+def board_bar(current: str) -> st.delta_generator.DeltaGenerator:
+    """In presentation mode the sidebar is gone: the way out, the share link and a row of page links sit on top.
+
+    The page links carry presentation mode and the chosen footprint (not to the overview, where a footprint in
+    the link opens its page). Returns the slot for the share link, filled after the page has put its state in
+    the URL.
     """
     st.html(controls.BOARD_STYLE)
-    leave, share, _ = st.columns([1.6, 1.2, 2])
+    code = st.query_params.get("stp")
+    leave, share, pages = st.columns([1.5, 1.1, 6], vertical_alignment="center")
     with leave:
         if st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
             state.set_board(False)
             st.rerun()
+    with pages, st.container(horizontal=True, key="board_pages"):
+        for script, label, url_path in BOARD_PAGES:
+            st.page_link(
+                script,
+                label=label,
+                query_params=state.params(stp=None if script == s.OVERVIEW_PAGE else code),
+                # The current page is marked, not disabled (a disabled link's grey fails contrast on a projector).
+                icon=":material/chevron_right:" if url_path == current else None,
+            )
     return share.container()
 
 
@@ -74,6 +98,7 @@ def main() -> None:
         st.Page(s.PROGRESS_PAGE, title="Progress", url_path="progress"),
         st.Page(s.YOUR_DATA_PAGE, title="Your data", url_path="your-data"),
         st.Page(s.LOAD_DATA_PAGE, title="Load data", url_path="load-data"),
+        st.Page(s.PUBLISHED_PAGE, title="Published data", url_path="published"),
         st.Page(s.SOURCES_PAGE, title="Data & sources", url_path="sources"),
     ]
     board = state.is_board()
@@ -90,7 +115,8 @@ def main() -> None:
 
     cache.freeze_startup_heap()  # once per server process
     page_data.prepare()  # the one decision of which data this run shows
-    share_slot = board_bar() if board else None
+    st.html(controls.PAGE_STYLE)
+    share_slot = board_bar(page.url_path) if board else None
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.warning(notice, icon=":material/info:")
@@ -104,6 +130,7 @@ def main() -> None:
             provenance_footer()
         else:
             with st.sidebar:
+                auth.auth_controls()
                 footprint_search(linked.code if page.url_path == "footprint" else None)
                 controls.board_toggle()
                 controls.share_control(page.url_path)

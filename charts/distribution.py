@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, add_source_note, base_layout
+from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, base_layout
 from stp_data.metrics import Spread
 from stp_data.text import plotly_text
 
@@ -82,9 +82,13 @@ def measure_histogram(
         top = max(top, float(ys.max()))
     if spread is not None and spread.n >= 4:
         fig.add_vrect(x0=spread.q1, x1=spread.q3, fillcolor=MIDDLE_FILL, line_width=0, layer="below")
+        # Above the plot area, where the England line (drawn inside it) cannot cross it.
         fig.add_annotation(
             x=(spread.q1 + spread.q3) / 2,
-            y=top * 1.28,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            yshift=4,
             text="<b>The middle half</b>",
             showarrow=False,
             font={"color": NHS_BLUE},
@@ -92,17 +96,48 @@ def measure_histogram(
     if england is not None:
         fig.add_vline(x=england, line={"color": TEXT, "width": 3, "dash": "dash"})
         fig.add_annotation(
-            x=england, y=top * 1.15, text=f"England {england:,.1f}", showarrow=False, xanchor="left", xshift=6
+            x=england,
+            y=top * 1.2,
+            text=f"England {england:,.1f}",
+            showarrow=False,
+            xanchor="left",
+            xshift=6,
+            bgcolor="rgba(255,255,255,0.85)",
         )
     if highlight_code is not None:
         _mark_footprint(fig, v, names, highlight_code, top)
     fig.update_xaxes(title=unit, gridcolor="#E8EDEE")
-    fig.update_yaxes(title="Footprints", range=[0, top * 1.38], gridcolor="#E8EDEE")
-    fig.update_layout(bargap=0.05, legend={"orientation": "h", "y": -0.2, "x": 0}, showlegend=True)
-    add_source_note(fig, note, chars_per_line=90)
+    # Footprints are counted in whole numbers: integer ticks only (never 0.5 of a footprint).
+    fig.update_yaxes(
+        title="Footprints", range=[0, top * 1.32], gridcolor="#E8EDEE", tick0=0, dtick=_count_step(top), tickformat="d"
+    )
+    fig.update_layout(bargap=0.05, legend={"orientation": "h", "y": -0.2, "x": 0, "yanchor": "top"}, showlegend=True)
+    # The source line is not drawn inside the chart: the page prints it once under the chart, and PNG exports add
+    # it inside the image (exports.png), so it is never shown twice or cut off at the chart's edge.
+    fig.update_layout(meta={"source_note": note})
+    if left_out:  # said on the chart itself: the caption under it is the source, not this
+        fig.add_annotation(
+            text=f"{left_out} value(s) too large to chart left out",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.0,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": BASE_FONT_SIZE - 2, "color": TEXT},
+        )
     base_layout(fig, title=title, height=height)
-    fig.update_layout(margin={"b": 150})
+    fig.update_layout(margin={"b": 90, "t": (fig.layout.margin.t or 10) + 30})
     return fig
+
+
+def _count_step(top: float) -> int:
+    """A whole-number tick step giving at most about six ticks up to `top` footprints."""
+    for step in (1, 2, 5, 10, 20, 50, 100):
+        if top / step <= 6:
+            return step
+    return 200
 
 
 def _bin_edges(values: np.ndarray, bins: int) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import plotly.graph_objects as go
 
@@ -17,7 +18,6 @@ WORSE = "#C65D00"
 NEUTRAL = NHS_DARK_GREY
 MIDDLE_BAND = "#C6DBEF"
 NOT_PUBLISHED = "Not published"
-ROW_HEIGHT = 330
 
 
 def delta_colours(polarity: str) -> tuple[str, str]:
@@ -63,7 +63,7 @@ def _indicator(spec: GaugeSpec, domain: dict, show_middle: bool = True) -> go.In
         "domain": domain,
         "number": {"valueformat": number_format(spec), "prefix": prefix, "font": {"size": BASE_FONT_SIZE + 10}},
         "gauge": gauge,
-        "title": {"text": plotly_text(spec.short_name), "font": {"size": BASE_FONT_SIZE}},
+        "title": {"text": _title(spec), "font": {"size": BASE_FONT_SIZE}},
     }
     if spec.england is not None:
         gauge["threshold"] = {"line": {"color": TEXT, "width": 4}, "thickness": 0.9, "value": spec.england}
@@ -78,17 +78,39 @@ def _indicator(spec: GaugeSpec, domain: dict, show_middle: bool = True) -> go.In
     return go.Indicator(**indicator)
 
 
+# A gauge row in pixels (presentation mode scales the height): the title above each gauge, the dial, the caption
+# under it and a gap before the next row. Plotly draws a half-circle gauge with radius min(width / 2, height) of its
+# domain, centred; a dial no taller than half a laptop column (about 130 px at 1280 px) fills its domain, so the
+# caption, drawn at the domain's bottom, sits right under the dial and never on the next row's title.
+TITLE_PX = 64
+DIAL_PX = 132
+CAPTION_PX = 64
+GAP_PX = 20
+ROW_HEIGHT = TITLE_PX + DIAL_PX + CAPTION_PX + GAP_PX
+TITLE_CHARS = 20  # longer gauge titles wrap onto a second line (two fit above the dial)
+CAPTION_CHARS = 34  # each caption line wraps at this width (a third of a 1280 px laptop's content)
+COLUMN_PAD = 0.04  # paper width left between neighbouring gauges, each side
+
+
 def _cell_domains(count: int, columns: int) -> list[dict]:
     rows = math.ceil(count / columns)
     domains = []
     for i in range(count):
         row, col = divmod(i, columns)
         x0, x1 = col / columns, (col + 1) / columns
-        y1 = 1 - row / rows
-        y0 = 1 - (row + 1) / rows
-        # Leave room above for the title and below for the caption.
-        domains.append({"x": [x0 + 0.05, x1 - 0.05], "y": [y0 + 0.30 / rows, y1 - 0.12 / rows]})
+        top = 1 - row / rows
+        dial_top = top - TITLE_PX / (ROW_HEIGHT * rows)
+        dial_bottom = dial_top - DIAL_PX / (ROW_HEIGHT * rows)
+        domains.append({"x": [x0 + COLUMN_PAD, x1 - COLUMN_PAD], "y": [dial_bottom, dial_top]})
     return domains
+
+
+def _wrap(text: str, width: int) -> str:
+    return "<br>".join(textwrap.wrap(text, width=width, break_on_hyphens=False)) or text
+
+
+def _title(spec: GaugeSpec) -> str:
+    return _wrap(plotly_text(spec.short_name), TITLE_CHARS)
 
 
 def gauge_row(
@@ -100,17 +122,22 @@ def gauge_row(
     """
     # Traces and annotations are collected and set once: plotly validates each add_* call separately.
     indicators, annotations = [], []
+    rows = math.ceil(len(specs) / columns)
+    title_gap = TITLE_PX / (ROW_HEIGHT * rows)
     domains = _cell_domains(len(specs), columns)
     for spec, domain in zip(specs, domains, strict=True):
         centre_x = (domain["x"][0] + domain["x"][1]) / 2
         if spec.value is None:
+            # Where the gauge would be: its title on top, "Not published" in the dial's place (one annotation).
             annotations.append(
                 dict(
-                    text=f"<b>{plotly_text(spec.short_name)}</b><br><br>{NOT_PUBLISHED}",
+                    text=f"<b>{_title(spec)}</b><br><br>{NOT_PUBLISHED}",
                     x=centre_x,
-                    y=(domain["y"][0] + domain["y"][1]) / 2,
+                    xanchor="center",  # 'auto' would anchor paper x < 1/3 left and > 2/3 right
+                    y=domain["y"][1] + title_gap * 0.9,
                     xref="paper",
                     yref="paper",
+                    yanchor="top",
                     showarrow=False,
                     font={"size": BASE_FONT_SIZE + 2, "color": NHS_DARK_GREY},
                     name="not-published",
@@ -122,18 +149,23 @@ def gauge_row(
             dict(
                 text=_caption(spec),
                 x=centre_x,
-                y=domain["y"][0] - 0.02,
+                xanchor="center",
+                y=domain["y"][0],
                 xref="paper",
                 yref="paper",
                 yanchor="top",
+                yshift=-4,
                 showarrow=False,
                 font={"size": BASE_FONT_SIZE - 4, "color": NHS_DARK_GREY},
             )
         )
     fig = go.Figure(data=indicators, layout={"annotations": annotations})
-    rows = math.ceil(len(specs) / columns)
+    if not indicators:
+        # Nothing drawn but words: no Cartesian axes behind them (Plotly adds empty ones to a figure with no traces).
+        fig.update_xaxes(visible=False, range=[0, 1], fixedrange=True)
+        fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True)
     base_layout(
-        fig, title=None if title is None else plotly_text(title), height=ROW_HEIGHT * rows + (60 if title else 10)
+        fig, title=None if title is None else plotly_text(title), height=ROW_HEIGHT * rows + (70 if title else 20)
     )
     return fig
 
@@ -146,7 +178,8 @@ def _caption(spec: GaugeSpec) -> str:
     )
     published = f"{spec.spread.n}/{spec.areas} published" if spec.spread is not None else "none published"
     unit = plotly_text(spec.unit.replace(" population", ""))
-    return f"{unit}, {plotly_text(spec.period)}<br>{england}<br>{published} · {plotly_text(spec.source)}"
+    lines = [f"{unit}, {plotly_text(spec.period)}", england, f"{published} · {plotly_text(spec.source)}"]
+    return "<br>".join(_wrap(line, CAPTION_CHARS) for line in lines)
 
 
 def count_gauges(fig: go.Figure) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, footprint_geo, short_citation
 from geo.boundaries import geojson_bounds, geojson_data_url
 from stp_data.ratings import NOT_RATED, RATING_GROUPS, UNPUBLISHED
+from stp_data.text import plotly_text
 
 SELECTED_OUTLINE = "#000000"
 NO_DATA = "#EEF1F2"
@@ -98,7 +99,7 @@ def rating_map(
                 showscale=False,
                 name=f"No July 2017 rating for this area ({len(unmatched)})",
                 marker={"line": {"color": "white", "width": 1}},
-                customdata=[[code] for code in unmatched],
+                customdata=[[plotly_text(code)] for code in unmatched],  # codes of a user's file: escaped
                 hovertemplate="Code %{customdata[0]}<br>not one of the 44 footprints of 2017<extra></extra>",
             )
         )

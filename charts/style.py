@@ -9,7 +9,16 @@ import urllib.parse
 
 import plotly.graph_objects as go
 
-from settings import FONT_FAMILY, NHS_BLUE, NHS_DARK_GREY, NOT_RATED_COLOUR, RATING_PALETTE, TEXT  # noqa: F401
+from settings import (  # noqa: F401
+    BOARD_CHART_SCALE,
+    BOARD_MIN_FONT_PX,
+    FONT_FAMILY,
+    NHS_BLUE,
+    NHS_DARK_GREY,
+    NOT_RATED_COLOUR,
+    RATING_PALETTE,
+    TEXT,
+)
 from stp_data.ratings import NOT_RATED, RATING_GROUPS
 
 BASE_FONT_SIZE = 16
@@ -79,19 +88,24 @@ def wrap_for_plotly(text: str, width: int = 80) -> str:
     return "<br>".join(textwrap.wrap(text, width=width))
 
 
-BOARD_SCALE = 1.45
+BOARD_SCALE = BOARD_CHART_SCALE
 _FONT_KEYS = {"font", "tickfont", "hoverlabel", "number", "delta"}
 
 
-def for_board(fig: go.Figure, scale: float = BOARD_SCALE) -> go.Figure:
-    """A copy with every text size and the height scaled up, readable from the back of a room."""
+def for_board(fig: go.Figure, scale: float = BOARD_SCALE, minimum: int = BOARD_MIN_FONT_PX) -> go.Figure:
+    """A copy with every text size and the height scaled up, readable from the back of a room.
+
+    Every font size is scaled, then clamped to at least `minimum` px (settings.BOARD_MIN_FONT_PX): nothing a board
+    reads is smaller, however small it was on a laptop. Fonts left at Plotly's defaults (tick labels, legend,
+    annotations without a size) inherit the layout font, which is set to at least that size too.
+    """
     spec = fig.to_plotly_json()
 
     def grow(node: object, in_font: bool = False) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key == "size" and in_font and isinstance(value, int | float):
-                    node[key] = round(value * scale)
+                    node[key] = max(minimum, round(value * scale))
                 else:
                     grow(value, in_font or key in _FONT_KEYS or key.endswith("font"))
         elif isinstance(node, list):
@@ -101,7 +115,29 @@ def for_board(fig: go.Figure, scale: float = BOARD_SCALE) -> go.Figure:
     grow(spec["data"])
     grow(spec["layout"])
     layout = spec["layout"]
-    layout.setdefault("font", {}).setdefault("size", round(BASE_FONT_SIZE * scale))
+    font = layout.setdefault("font", {})
+    font["size"] = size = max(minimum, font.get("size", round(BASE_FONT_SIZE * scale)))
+    # Text left at its default takes its size from the theme's template, not from layout.font (Streamlit's
+    # template sizes tick labels and legends in rem, 16.5 px under presentation mode's CSS): give every such text
+    # an explicit size so the template cannot shrink it.
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            axis.setdefault("tickfont", {}).setdefault("size", size)
+            title = axis.get("title")
+            if isinstance(title, dict):
+                title.setdefault("font", {}).setdefault("size", size)
+    layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", size)
+    legend_title = layout["legend"].get("title")
+    if isinstance(legend_title, dict):
+        legend_title.setdefault("font", {}).setdefault("size", size)
+    for annotation in layout.get("annotations", []):
+        annotation.setdefault("font", {}).setdefault("size", size)
+    for trace in spec["data"]:
+        bar = trace.get("colorbar") or (trace.get("marker") or {}).get("colorbar")
+        if isinstance(bar, dict):
+            bar.setdefault("tickfont", {}).setdefault("size", size)
+            if isinstance(bar.get("title"), dict):
+                bar["title"].setdefault("font", {}).setdefault("size", size)
     if "height" in layout:
         layout["height"] = round(layout["height"] * 1.3)
     return go.Figure(spec)

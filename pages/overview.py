@@ -15,6 +15,15 @@ HEADLINE_LABELS = {
     "The middle": "The middle",
     "Needs most improvement": "Bottom: Needs most improvement",
 }
+# Presentation mode at 1080 px: map and bell curve side by side, both above the fold.
+BOARD_CHART_HEIGHT = 560
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 footprint', '2 footprints'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 MAP_SOURCE = (
     f"Ratings: NHS England STP progress dashboard, {s.RATINGS_PUBLISHED}, as reported (see Data & sources). "
     f"Boundaries: {s.OGL_ATTRIBUTION}"
@@ -41,7 +50,7 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
         )
         st.caption(escape_markdown(note))
     with chart_column:
-        st.header(f"{len(values)} footprints in your file")
+        st.header(f"{plural(len(values), 'footprint')} in your file")
         spread = metrics.spread(values)
         st.plotly_chart(
             controls.figure(
@@ -67,16 +76,17 @@ st.title(
     if state.is_board() and not data.user_ratings
     else "STP progress ratings, July 2017"
 )
-st.markdown(
-    f"NHS England rated all {len(profiles)} Sustainability and Transformation Partnerships on **21 July 2017**. "
-    f"The top five and the bottom five were named; **the {middle_count} in the middle were barely reported**. "
-    "Click a footprint on the map or in the list to open its page."
-)
+if not state.is_board():  # on a shared screen the title says it; the map and bell curve come first
+    st.markdown(
+        f"NHS England rated all {len(profiles)} Sustainability and Transformation Partnerships on **21 July 2017**. "
+        f"The top five and the bottom five were named; **the {middle_count} in the middle were barely reported**. "
+        "Click a footprint on the map or in the list to open its page."
+    )
 
 for column, row in zip(st.columns(len(summary)), summary.itertuples(), strict=True):
     column.metric(
         HEADLINE_LABELS.get(row.group, row.group),
-        f"{row.footprints} footprints",
+        plural(row.footprints, "footprint"),
         f"{row.population / 1e6:.1f} million people",
         delta_color="off",
         delta_arrow="off",
@@ -105,13 +115,15 @@ def render_ratings() -> None:
     if not data.join_report.complete:
         st.warning(f"Map boundaries and footprint table do not fully match: {data.join_report.describe()}.")
 
-    map_column, chart_column = controls.columns([1, 1.2])
+    # Side by side in presentation mode too: the map and the bell curve are the overview's one idea.
+    map_column, chart_column = st.columns([1, 1.2], gap="medium")
     with map_column:
         st.header(f"{len(profiles)} footprints by July 2017 rating")
         map_figure = figures[0]
         controls.clickable_map(
             map_figure,
             key="rating_map",
+            board_height=BOARD_CHART_HEIGHT,
             alt=(
                 f"Map of England's {len(profiles)} STP footprints coloured by their July 2017 rating. "
                 "The middle footprints are listed below."
@@ -130,8 +142,11 @@ def render_ratings() -> None:
         finding = f"{top} praised, {bottom} castigated, {middle_count} in the middle"
         st.header(finding)
         bell_figure = figures[1]
+        shown_bell = controls.figure(bell_figure, board_height=BOARD_CHART_HEIGHT)
+        if state.is_board():  # larger two-line tick labels: the legend moves down to clear them
+            shown_bell.update_layout(legend={"y": -0.24}, margin={"b": 170})
         st.plotly_chart(
-            controls.figure(bell_figure),
+            shown_bell,
             key="rating_bell",
             config={"displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-bell-curve"}},
             alt="Bar chart of how many footprints got each rating, with a bell curve and the middle marked: "

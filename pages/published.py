@@ -69,6 +69,7 @@ def version_row(engine: sa.Engine, version: store.Version, can_publish: bool) ->
     )
     download.download_button(
         "Download as published",
+        help="Exactly the file that was published, byte for byte: open it as you would any file from outside.",
         data=lambda: store.content(engine, version.id),
         file_name=version.file_name,
         mime=MIME.get(version.file_name.rpartition(".")[2].lower(), "application/octet-stream"),
@@ -84,17 +85,23 @@ def version_row(engine: sa.Engine, version: store.Version, can_publish: bool) ->
 
 def dataset_section(engine: sa.Engine, name: str, group: list[store.Version], can_publish: bool) -> None:
     withdrawn = group[0].dataset_status == "withdrawn"
-    st.subheader(name, anchor=False)
+    st.subheader(escape_markdown(name), anchor=False)
     shown = next((v for v in group if v.is_current), group[0])
     st.caption(
         f"Withdrawn: nobody sees it (restore a version to show it again). {len(group)} version(s)."
         if withdrawn
-        else f"Everyone sees version {shown.number}, published by {shown.published_by} on {when(shown)}."
+        else escape_markdown(
+            f"Everyone sees version {shown.number}, published by {shown.published_by} on {when(shown)}."
+        )
     )
     st.dataframe(versions_table(group), hide_index=True, width="stretch", key=f"versions_{group[0].dataset_id}")
     for version in group:
         version_row(engine, version, can_publish)
-    if can_publish and not withdrawn and st.button(f"Withdraw {name}", key=f"withdraw_{group[0].dataset_id}"):
+    if (
+        can_publish
+        and not withdrawn
+        and st.button(escape_markdown(f"Withdraw {name}"), key=f"withdraw_{group[0].dataset_id}")
+    ):
         act(
             lambda: store.withdraw(engine, auth.current_actor(), name),
             f"Withdrew {name}: nobody sees it from their next page on. Its versions are kept.",

@@ -32,9 +32,26 @@ st.info(
 )
 
 st.header("Catalogue")
-st.dataframe(bundle.sources, hide_index=True, width="stretch")
+# What an executive reads: each table by its name, who published it, when and under which licence. The file
+# paths and how each file was built are for analysts: in the CSV download and under "For analysts" below.
+catalogue = bundle.sources[["title", "publisher", "published", "retrieved", "licence"]].rename(
+    columns={
+        "title": "Table",
+        "publisher": "Publisher",
+        "published": "Published",
+        "retrieved": "Retrieved",
+        "licence": "Licence",
+    }
+)
+st.dataframe(
+    catalogue,
+    hide_index=True,
+    width="stretch",
+    placeholder="",
+    column_config={"Table": st.column_config.TextColumn(width="large")},
+)
 st.download_button(
-    "Download the catalogue (CSV)",
+    "Download the catalogue with file names (CSV)",
     safe_csv_bytes(bundle.sources),
     file_name="stp-progress-sources.csv",
     mime="text/csv",
@@ -48,10 +65,10 @@ for source in bundle.sources.itertuples():
         st.markdown(f"**Where:** {source.urls}")
         st.markdown(f"**Published:** {source.published} · **Retrieved:** {source.retrieved}")
         st.markdown(f"**Licence:** {source.licence}")
-        st.markdown(f"**How this file was made:** {source.derivation}")
+        st.caption(f"For analysts: file `{source.file}`. How it was made: {source.derivation}")
         if source.table_id in tables:
             frame = tables[source.table_id]
-            st.dataframe(frame, hide_index=True, width="stretch")
+            st.dataframe(frame, hide_index=True, width="stretch", placeholder="")
             controls.table_downloads(frame, name=source.table_id, source=f"{source.publisher}: {source.title}")
         elif source.table_id == "boundaries_2017":
             st.download_button(

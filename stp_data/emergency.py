@@ -219,15 +219,13 @@ def _target(info: pd.Series) -> float | None:
 def all_footprints_spc(
     metrics: pd.DataFrame, catalogue: pd.DataFrame, flags: pd.DataFrame, measure: str, codes: Iterable[str]
 ) -> dict[str, tuple[pd.DataFrame, spc_rules.SpcResult]]:
-    """footprint_spc for every footprint with values (limits recalculated at Burton's move where it applies)."""
+    """footprint_spc for every footprint with values, with one set of limits per series (a winter for weekly data).
+
+    Limits are not recalculated at Burton's move here: only 9 months follow it, fewer than the 12 points limits
+    need, and the footprint page (which offers the recalculation) must show the same icons by default.
+    """
     present = set(metrics.loc[metrics["measure"] == measure, "code"])
-    results = {}
-    for code in codes:
-        if code not in present:
-            continue
-        recalc = [BURTON_BREAK] if code in BURTON_CODES and measure in BURTON_MEASURES else []
-        results[code] = footprint_spc(metrics, catalogue, flags, measure, code, recalculate_from=recalc)
-    return results
+    return {code: footprint_spc(metrics, catalogue, flags, measure, code) for code in codes if code in present}
 
 
 def small_multiples_order(variations: Mapping[str, str], names: Mapping[str, str]) -> list[str]:

@@ -28,7 +28,7 @@ from settings import UNRANKED_THEMES
 from stp_data import schemas
 from stp_data.errors import DataValidationError, Problem
 from stp_data.links import source_links
-from stp_data.metrics import england_reference, periods
+from stp_data.metrics import england_value, periods
 from stp_data.ratings import RATING_GROUPS, UNPUBLISHED
 from stp_data.tables import read_table
 
@@ -697,8 +697,6 @@ def measure_trend(
 ) -> pd.DataFrame:
     """Per period: the footprint's value (NaN where not published), England (the catalogue's method, as the
     gauges use) and the middle half of footprints (q1, q3; NaN for measures not on one basis)."""
-    method_rows = catalogue.loc[catalogue["measure"] == measure, "england_method"]
-    method = method_rows.iloc[0] if len(method_rows) else "none"
     band = shows_middle_band(catalogue, measure)
     rows = []
     for period in periods(metrics, measure):
@@ -706,7 +704,8 @@ def measure_trend(
         values = here["value"].dropna().to_numpy(dtype=float)
         q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75]) if values.size else (np.nan,) * 3
         own = here.loc[here["code"] == code, "value"] if code else here.iloc[:0]["value"]
-        england = england_reference(here[["code", "value", "population", "source"]], method)
+        # The catalogue's own method (ratio of sums for a percentage), exactly as the gauges compute England.
+        england = england_value(metrics, catalogue, measure, period)
         rows.append(
             {
                 "measure": measure,

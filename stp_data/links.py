@@ -80,7 +80,7 @@ def _selection(event: object) -> dict:
     return selection if isinstance(selection, dict) else {}
 
 
-VIEW_PARAMS = ("stp", "measure", "period", "mode")
+VIEW_PARAMS = ("stp", "measure", "period", "at", "recalc", "mode")
 
 
 def share_url(base_url: str | None, page_path: str, params: dict[str, object]) -> str:

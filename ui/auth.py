@@ -60,8 +60,13 @@ def signed_in_email() -> str | None:
         return None
     if user.get("email_verified") is False:  # a provider that says the address is unverified: not an identity
         return None
-    # Entra ID puts the sign-in name in preferred_username and sends email only as an optional claim.
-    email = user.get("email") or user.get("preferred_username")
+    # Only the email claim, never preferred_username (Microsoft: neither may authorise on its own, and a
+    # multi-tenant app trusting them invites the "nOAuth" impersonation). With Entra ID, add the optional email
+    # claim and set STP_OIDC_TENANT to the tenant id: tokens from any other tenant are not an identity here.
+    tenant = os.environ.get("STP_OIDC_TENANT")
+    if tenant and str(user.get("tid", "")) != tenant:
+        return None
+    email = user.get("email")
     return str(email) if email and "@" in str(email) else None
 
 

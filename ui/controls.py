@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import settings as s
 from charts.style import MAP_CONFIG, for_board
 from exports.csv import safe_csv_bytes
 from exports.excel import table_xlsx_bytes
@@ -14,15 +15,44 @@ from stp_data.links import escape_markdown, selected_location
 from ui import state
 from ui.page_data import PageData
 
-# Presentation mode: no app chrome, larger type, full width. A constant stylesheet (no data in it).
-BOARD_STYLE = """
+# Presentation mode: no app chrome, no sidebar (nor the strip or control it leaves after switching mode on in a
+# session), larger type, full width. Type sizes come from settings (one place); nothing a board reads is under
+# settings.BOARD_MIN_FONT_PX. A constant stylesheet (no data in it).
+BOARD_STYLE = f"""
 <style>
-header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
-html { font-size: 22px !important; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 3rem 3rem 3rem; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 3.2rem !important; line-height: 1.2; }
-[data-testid="stCaptionContainer"] p { font-size: 0.9rem; }
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarCollapseButton"] {{ display: none !important; }}
+[data-testid="stMain"] {{ margin-left: 0 !important; }}
+html {{ font-size: {s.BOARD_BODY_FONT_PX}px !important; }}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {{ font-size: {s.BOARD_BODY_FONT_PX}px; }}
+[data-testid="stMainBlockContainer"] {{ max-width: 100%; padding: 0.5rem 2.5rem 3rem 2.5rem; }}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p {{ font-size: 2.6rem !important; line-height: 1.2; }}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, [data-testid="stWidgetLabel"] p,
+[data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"] p, [data-testid="stExpander"] summary p,
+[data-testid="stDownloadButton"] p, [data-testid="stButton"] p, [data-testid="stPopover"] p,
+[data-testid="stPageLink"] p, [data-testid="stPageLink"] span, [data-testid="stCheckbox"] p
+{{ font-size: {s.BOARD_CAPTION_FONT_PX}px !important; }}
+[data-testid="stSelectbox"] div, [data-testid="stSelectbox"] input, [data-baseweb="popover"] li,
+[data-testid="stTextInput"] input, [data-testid="stCode"] code
+{{ font-size: {s.BOARD_BODY_FONT_PX}px !important; }}
+[data-testid="stTable"] td, [data-testid="stTable"] th {{ font-size: {s.BOARD_TABLE_FONT_PX}px !important; }}
+/* The data grid draws on a canvas (no CSS reaches its cells): zoom the grid's container to the board's table size;
+   the grid measures the zoomed container, so it still fits the column's width. */
+[data-testid="stElementContainer"]:has(> [data-testid="stDataFrame"]) {{ zoom: {s.BOARD_TABLE_FONT_PX / 14:.3f}; }}
+[data-testid="stHeadingWithActionElements"] h1 {{ font-size: 2.2rem; padding-top: 0.25rem; }}
+.st-key-board_pages {{ gap: 0.25rem 0.75rem; }}
+.st-key-board_pages [data-testid="stPageLink"] a {{ padding: 0.1rem 0.4rem; }}
+</style>
+"""
+
+# Every view: link text in captions and help is drawn in the theme's link colour (NHS blue, 5.7:1 on white);
+# page links wrap rather than cut a long footprint name off.
+PAGE_STYLE = """
+<style>
+[data-testid="stCaptionContainer"] a, [data-testid="stCaptionContainer"] a:visited { color: #005EB8 !important; }
+[data-testid="stPageLink"] p, [data-testid="stPageLink"] span { white-space: normal; overflow-wrap: anywhere; }
+[data-testid="stPageLink"] a { height: auto; }
 </style>
 """
 
@@ -34,9 +64,17 @@ def columns(spec: list[float], gap: str = "medium") -> list:
     return st.columns(spec, gap=gap)
 
 
-def figure(fig: go.Figure) -> go.Figure:
-    """The figure as this view shows it: scaled up for a shared screen in presentation mode."""
-    return for_board(fig) if state.is_board() else fig
+def figure(fig: go.Figure, *, board_height: int | None = None) -> go.Figure:
+    """The figure as this view shows it: scaled up for a shared screen in presentation mode.
+
+    `board_height` (px) sizes the chart to the screen in presentation mode, e.g. to keep it above the fold.
+    """
+    if not state.is_board():
+        return fig
+    board = for_board(fig)
+    if board_height is not None:
+        board.update_layout(height=board_height)
+    return board
 
 
 def share_control(page_path: str) -> None:
@@ -112,10 +150,10 @@ def user_data_banner(data: PageData) -> None:
         )
 
 
-def clickable_map(fig: go.Figure, *, key: str, alt: str) -> None:
+def clickable_map(fig: go.Figure, *, key: str, alt: str, board_height: int | None = None) -> None:
     """A footprint map where one click opens that footprint's page (board mode scaling applied)."""
     event = st.plotly_chart(
-        figure(fig),
+        figure(fig, board_height=board_height),
         key=key,
         on_select="rerun",
         selection_mode="points",

@@ -17,11 +17,11 @@ import streamlit as st
 
 import settings as s
 from stp_data import store
-from stp_data.errors import DataValidationError
+from stp_data.links import escape_markdown
 from stp_data.store.roles import Actor
 from stp_data.upload import Mapping, parse_metrics_file, parse_ratings_file
 from stp_data.user_data import LoadedFile
-from ui import auth
+from ui import auth, cache
 
 log = logging.getLogger(__name__)
 PUBLISH_KEY = "publish_file"
@@ -74,7 +74,7 @@ def _files_at(url: str, revision: tuple[int, int], codes: tuple[str, ...]) -> tu
                 codes,
                 version.id,
             )
-        except DataValidationError as error:  # e.g. boundaries changed since: skip it, keep the dashboard up
+        except Exception as error:  # one unreadable published file must not take every page down
             log.warning("published %s version %d no longer reads: %s", version.name, version.number, error)
             continue
         files.append(LoadedFile(version.file_name, published_label(version), upload))
@@ -102,6 +102,14 @@ def _already_current(file_name: str, sha256: str) -> store.Version | None:
     return next((v for v in store.current_versions(engine()) if v.name == file_name and v.sha256 == sha256), None)
 
 
+def _rows_outside_footprints(upload: Any) -> int:
+    """Rows for codes of this session's own boundaries: a viewer re-reads the file against the 44 footprints."""
+    accepted = getattr(upload, "accepted", None)
+    if accepted is None or "code" not in accepted:
+        return 0
+    return int((~accepted["code"].isin(cache.profiles()["code"])).sum())
+
+
 def publish_control(file_name: str, data: bytes, upload: Any, sheet: str | None = None) -> store.Version | None:
     """Under the validation report: **Publish** for publishers, and why not for everyone else.
 
@@ -119,7 +127,7 @@ def publish_control(file_name: str, data: bytes, upload: Any, sheet: str | None 
     actor = auth.current_actor()
     if not actor.can_publish:
         st.info(
-            f"Signed in as {actor.label}: only publishers can publish files for everyone."
+            escape_markdown(f"Signed in as {actor.label}: only publishers can publish files for everyone.")
             if actor.email
             else "Sign in as a publisher to publish this file for everyone.",
             icon=":material/lock:",
@@ -127,9 +135,15 @@ def publish_control(file_name: str, data: bytes, upload: Any, sheet: str | None 
         return None
     if len(upload.accepted) == 0:
         return None
+    outside = _rows_outside_footprints(upload)
+    if outside:
+        st.caption(
+            f"{outside:,} accepted rows are for areas outside the 44 footprints (your own boundaries): viewers "
+            "without those boundaries will not see them."
+        )
     same = _already_current(file_name, hashlib.sha256(data).hexdigest())
     if same is not None:
-        st.caption(f"This exact file is already published as version {same.number} of {file_name}.")
+        st.caption(escape_markdown(f"This exact file is already published as version {same.number} of {file_name}."))
         return None
     st.caption(
         "Publish stores this file with its report for every viewer, who see it on their next page. Publishing the "
@@ -144,5 +158,7 @@ def publish_control(file_name: str, data: bytes, upload: Any, sheet: str | None 
     except PermissionError as error:
         st.error(str(error), icon=":material/block:")
         return None
-    st.success(f"Published {file_name} as version {version.number}: every viewer sees it on their next page.")
+    st.success(
+        escape_markdown(f"Published {file_name} as version {version.number}: every viewer sees it on their next page.")
+    )
     return version

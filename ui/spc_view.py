@@ -135,8 +135,19 @@ def footprint_choice(data: page_data.PageData, code: str) -> None:
     )
     recalculate = False
     if code in emergency.BURTON_CODES and measure in emergency.BURTON_MEASURES:
+        # In the URL (?recalc=2018-07), so a shared link shows the same limits; off by default, as on the
+        # Emergency care page, so both pages give the same icons.
         recalculate = st.toggle(
             "Recalculate the limits from July 2018 (Burton's A&E moved from Staffordshire to Derbyshire)",
+            value=st.query_params.get("recalc") == emergency.BURTON_BREAK,
             key=f"burton_{measure}",
         )
+        if recalculate:
+            st.query_params["recalc"] = emergency.BURTON_BREAK
+            st.caption(
+                "Only 9 months follow July 2018: limits from fewer than 12 points are provisional, so read the "
+                "icons after the break with care."
+            )
+        else:
+            st.query_params.pop("recalc", None)
     footprint_section(data, code, measure, recalculate)

@@ -33,6 +33,20 @@ INTRO = {
 }
 
 
+def cite(info) -> str:
+    """'Source: publisher, title (published)', without repeating dates the title already gives."""
+    published = info["published"] if isinstance(info["published"], str) else ""
+    dated = f" ({published})" if published and published not in str(info["title"]) else ""
+    return f"Source: {info['publisher']}, {info['title']}{dated}."
+
+
+def describe(info, period: str) -> str:
+    """'name (unit), period', leaving out the unit or the period when the name already says it."""
+    name, unit = str(info["name"]), info["unit"] if isinstance(info["unit"], str) else ""
+    text = name if not unit or unit in name else f"{name} ({unit})"
+    return text if period in name else f"{text}, {period}"
+
+
 def render_distribution(values, names, info, spread, england, note, code, theme, measure, headline) -> None:
     """The bell curve of one measure across footprints, the middle half shaded, England marked."""
     histogram = measure_histogram(
@@ -45,7 +59,7 @@ def render_distribution(values, names, info, spread, england, note, code, theme,
         alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
     )
     st.caption(escape_markdown(note))
-    source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
+    source_line = cite(info)
     controls.chart_downloads(
         histogram, name=f"stp-{measure}-distribution", title=f"{info['name']}: {headline}", source=source_line
     )
@@ -77,19 +91,17 @@ def render(theme: str, title: str) -> tuple[str, str]:
     values = m.values_for(bundle.metrics, measure, period)
     spread = m.spread(values)
     england = m.england_value(bundle.metrics, bundle.measures, measure, period)
-    note = f"Source: {info['publisher']}, {info['title']} ({info['published']}). {info['notes'] or ''}"
+    note = f"{cite(info)} {info['notes'] if isinstance(info['notes'], str) else ''}".strip()
 
     geojson = data.geojson
     headline = f"{len(values)} of {data.areas} footprints published"
     if england is not None:
         headline += f" · England {england:,.{int(info['decimals'])}f} {info['unit']}"
     st.header(headline)
-    st.caption(
-        escape_markdown(f"{info['name']} ({info['unit']}), {period}. Polarity: {info['polarity'].replace('_', ' ')}.")
-    )
+    st.caption(escape_markdown(f"{describe(info, period)}. Polarity: {info['polarity'].replace('_', ' ')}."))
 
     map_col, chart_col = controls.columns([1, 1.2])
-    source_line = f"Source: {info['publisher']}, {info['title']} ({info['published']})."
+    source_line = cite(info)
     with map_col:
         map_figure = measure_map(
             geojson, values, names, label=info["short_name"], unit=info["unit"],
@@ -108,12 +120,23 @@ def render(theme: str, title: str) -> tuple[str, str]:
         if theme in s.UNRANKED_THEMES:
             # Not on one basis: list each figure with its own source and words, never a distribution.
             st.subheader("Each figure as reported")
-            value_label = f"{info['short_name']} ({info['unit']})"
+            # The measure is named above the table; its unit heads the value column (short: never cut off).
+            value_label = info["unit"] if isinstance(info["unit"], str) and info["unit"] else "Value"
             cited = values.assign(Footprint=values["code"].map(names)).rename(
                 columns={"value": value_label, "source": "Source and wording", "code": "Code"}
             )
             st.dataframe(
-                cited[["Footprint", value_label, "Source and wording", "Code"]], hide_index=True, width="stretch"
+                cited[["Footprint", value_label, "Source and wording", "Code"]],
+                hide_index=True,
+                width="stretch",
+                placeholder="",
+                column_config={
+                    "Footprint": st.column_config.TextColumn(width="medium"),
+                    value_label: st.column_config.NumberColumn(
+                        width="small", format=f"%,.{int(info['decimals'])}f", help=info["name"]
+                    ),
+                    "Source and wording": st.column_config.TextColumn(width="large"),
+                },
             )
             st.caption(escape_markdown(note))
         else:
@@ -125,13 +148,13 @@ def render(theme: str, title: str) -> tuple[str, str]:
     st.header("All footprints")
     if theme == s.EMERGENCY_CARE:
         table = flagged_month_table(data, measure, period)
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="")
         st.caption("Empty cells: not published. ⚑ = a trust's return missing or partial that period (not filled in).")
     else:
         table = m.change_table(bundle.metrics, measure, profiles).rename(
             columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="")
         st.caption("Empty cells: not published. Click a column heading to sort.")
     controls.table_downloads(table, name=f"stp-{measure}", source=source_line)
     if theme == s.FINANCE:
