@@ -187,9 +187,9 @@ class PackInputs:
 
 
 def data_label(files: Iterable[object] = ()) -> str:
-    """'bundled', or 'your data: a.csv loaded 26 Nov 2026 14:05; …' for LoadedFile-like objects."""
-    loaded = [f"{item.file_name} loaded {item.loaded_at}" for item in files]  # type: ignore[attr-defined]
-    return "your data: " + "; ".join(loaded) if loaded else BUNDLED
+    """'bundled', or 'bundled, with: a.csv (published 26 Nov 2026 …); b.csv (your upload, …)' (LoadedFile-like)."""
+    loaded = [getattr(item, "described", f"{item.file_name} loaded {item.loaded_at}") for item in files]  # type: ignore[attr-defined]
+    return "bundled, with " + "; ".join(loaded) if loaded else BUNDLED
 
 
 def shown_label(label: str) -> str:

@@ -59,7 +59,8 @@ class JoinReport:
         return pd.DataFrame(rows, columns=["code", "map", "what it shows"])
 
     def describe(self) -> str:
-        parts = [f"{len(self.matched)} footprints matched"]
+        n = len(self.matched)
+        parts = [f"{n} footprint{'' if n == 1 else 's'} matched"]
         if self.only_in_geometry:
             parts.append("no table row for " + ", ".join(self.only_in_geometry))
         if self.only_in_table:

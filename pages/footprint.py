@@ -49,7 +49,8 @@ def show_footprint(code: str) -> None:
 
     rating_text = p["rating"] if isinstance(p["rating"], str) else "Not published"
     if data.user_ratings:
-        st.header(f"Your rating: {p['rating'] if isinstance(p['rating'], str) else 'not in your file'}", divider="blue")
+        yours = p["rating"] if isinstance(p["rating"], str) else "not in your file"
+        st.header(escape_markdown(f"Your rating: {yours}"), divider="blue")
         st.caption(escape_markdown(str(p["rating_notes"])))
     elif isinstance(p["rating"], str):
         st.header(f"Rated {p['rating']} in July 2017", divider="blue")

@@ -113,7 +113,9 @@ def render_ratings() -> None:
     """The rating map, the bell curve and the middle list."""
     figures = data.overview_figures()
     if not data.join_report.complete:
-        st.warning(f"Map boundaries and footprint table do not fully match: {data.join_report.describe()}.")
+        st.warning(
+            escape_markdown(f"Map boundaries and footprint table do not fully match: {data.join_report.describe()}.")
+        )
 
     # Side by side in presentation mode too: the map and the bell curve are the overview's one idea.
     map_column, chart_column = st.columns([1, 1.2], gap="medium")
@@ -171,7 +173,7 @@ def render_ratings() -> None:
             "care_system": "Became ACS/ICS",
         }
     )
-    table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Not by June 2019")
+    table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Statutory ICS, 1 July 2022")
     # Links, not a data grid: one click or Enter opens a footprint, screen readers can list them, and the
     # overview does not load the grid's code before it first paints (about 15% of first paint, measured).
     regions = table.groupby("NHS England region", sort=True)

@@ -24,6 +24,13 @@ class LoadedFile:
     file_name: str
     loaded_at: str
     upload: MetricsUpload | RatingsUpload
+    origin: str = "upload"  # "upload" (this session only), "folder" (the server's data folder) or "published"
+
+    @property
+    def described(self) -> str:
+        """How a reader should take it: 'vacancies.csv (published 26 Nov 2026 …)', '… (your upload, …)'."""
+        how = {"upload": "your upload, this session only", "folder": "the server's data folder"}.get(self.origin)
+        return f"{self.file_name} ({how}, {self.loaded_at})" if how else f"{self.file_name} ({self.loaded_at})"
 
 
 def with_user_metrics(bundle: Bundle, loaded: list[LoadedFile]) -> Bundle:
@@ -66,7 +73,7 @@ def with_user_ratings(profiles: pd.DataFrame, loaded: list[LoadedFile]) -> pd.Da
     rated = profiles.copy()
     rated["rating"] = rated["code"].map(ratings["rating"])
     rated["rating_source"] = rated["code"].map(ratings["source"])
-    rated["rating_notes"] = f"Your data: {latest.file_name}, loaded {latest.loaded_at}"
+    rated["rating_notes"] = f"From {latest.described}"
     rated["rating_group"] = rated["rating"].map(rating_group).where(rated["rating"].notna(), NOT_RATED)
     return rated
 
@@ -93,7 +100,7 @@ def read_folder(folder: Path, known_codes: list[str], loaded_at: str) -> tuple[l
         except DataValidationError as error:
             problems.append(str(error))
             continue
-        loaded.append(LoadedFile(path.name, loaded_at, upload))
+        loaded.append(LoadedFile(path.name, loaded_at, upload, origin="folder"))
     if not folder.is_dir():
         problems.append(f"Data folder {folder.name!r} does not exist or is not a folder.")
     return loaded, problems

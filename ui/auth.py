@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from stp_data.links import escape_markdown
 from stp_data.store.roles import SECRETS_SECTION, Actor, RolesConfig, actor_for, load_config
 
 OPEN_PUBLISH_WARNING = (
@@ -88,7 +89,7 @@ def auth_controls() -> None:
     actor = current_actor()
     if st.user.get("is_logged_in"):
         role = "publisher" if actor.can_publish else "viewer" if actor.can_view else "no access to published data"
-        st.caption(f"Signed in as {actor.label} ({role}).")
+        st.caption(escape_markdown(f"Signed in as {actor.label} ({role})."))
         if st.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
             st.logout()
     elif st.button("Sign in", key="auth_sign_in", icon=":material/login:"):

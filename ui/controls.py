@@ -143,11 +143,10 @@ def table_downloads(frame: pd.DataFrame, *, name: str, source: str) -> None:
 
 
 def user_data_banner(data: PageData) -> None:
+    """Which files beyond the bundled data this page shows, and where each came from (published, upload, folder)."""
     if data.files:
-        listed = "; ".join(f"{escape_markdown(item.file_name)} (loaded {item.loaded_at})" for item in data.files)
-        st.info(
-            f"Including **your data**: {listed}. It stays in this browser session only.", icon=":material/upload_file:"
-        )
+        listed = "; ".join(escape_markdown(item.described) for item in data.files)
+        st.info(f"Including data beyond the bundled sources: {listed}.", icon=":material/upload_file:")
 
 
 def clickable_map(fig: go.Figure, *, key: str, alt: str, board_height: int | None = None) -> None:

@@ -24,7 +24,7 @@ from stp_data.loading import Bundle
 from stp_data.user_data import LoadedFile, user_rating_counts, with_user_metrics, with_user_ratings
 from ui import cache, publish, session
 
-USER_RATINGS_NOTE = "Counts: your ratings file (see the banner above)."
+USER_RATINGS_NOTE = "Counts: the loaded ratings file named in the banner above, not NHS England's published split."
 BUNDLED_BOUNDARIES = "ONS 2017 footprints (OGL v3)"
 _MERGED = "_merged_user_data"
 _CURRENT = "_page_data"
@@ -62,9 +62,14 @@ class PageData:
         return sorted({*self.profiles["code"], *(feature["id"] for feature in self.geojson["features"])})
 
     @property
+    def area_codes(self) -> set[str]:
+        """The areas the maps draw: the 44 footprints, or the user's boundaries (e.g. the 42 of 2018)."""
+        return {feature["id"] for feature in self.geojson["features"]}
+
+    @property
     def areas(self) -> int:
-        """How many areas are in use (footprints and any the user's boundaries add): the n in 'n of N'."""
-        return len(self.known_codes)
+        """How many areas are in use: the N in 'n of N footprints published'."""
+        return len(self.area_codes)
 
     def overview_figures(self) -> tuple[go.Figure, go.Figure]:
         """The overview's map and bell curve: built once for the bundled data, per view for the user's."""

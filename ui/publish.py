@@ -77,7 +77,7 @@ def _files_at(url: str, revision: tuple[int, int], codes: tuple[str, ...]) -> tu
         except Exception as error:  # one unreadable published file must not take every page down
             log.warning("published %s version %d no longer reads: %s", version.name, version.number, error)
             continue
-        files.append(LoadedFile(version.file_name, published_label(version), upload))
+        files.append(LoadedFile(version.file_name, published_label(version), upload, origin="published"))
     return tuple(files)
 
 

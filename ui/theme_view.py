@@ -94,10 +94,12 @@ def render(theme: str, title: str) -> tuple[str, str]:
     note = f"{cite(info)} {info['notes'] if isinstance(info['notes'], str) else ''}".strip()
 
     geojson = data.geojson
-    headline = f"{len(values)} of {data.areas} footprints published"
+    # n and N count the same areas: those the maps draw (the 44, or the user's boundaries, e.g. the 42 of 2018).
+    published = int(values["code"].isin(data.area_codes).sum())
+    headline = f"{published} of {data.areas} {'areas' if data.user_boundaries else 'footprints'} published"
     if england is not None:
         headline += f" · England {england:,.{int(info['decimals'])}f} {info['unit']}"
-    st.header(headline)
+    st.header(escape_markdown(headline))
     st.caption(escape_markdown(f"{describe(info, period)}. Polarity: {info['polarity'].replace('_', ' ')}."))
 
     map_col, chart_col = controls.columns([1, 1.2])
@@ -112,7 +114,7 @@ def render(theme: str, title: str) -> tuple[str, str]:
             key=f"{theme}_map",
             alt=f"Map of {info['name']} by footprint, {period}. The same figures are in the table below.",
         )
-        st.caption(source_line + " Boundaries: " + s.OGL_ATTRIBUTION)
+        st.caption(escape_markdown(source_line + " Boundaries: " + s.OGL_ATTRIBUTION))
         controls.chart_downloads(
             map_figure, name=f"stp-{measure}-map", title=f"{info['name']}, {period}", source=source_line
         )
@@ -133,7 +135,7 @@ def render(theme: str, title: str) -> tuple[str, str]:
                 column_config={
                     "Footprint": st.column_config.TextColumn(width="medium"),
                     value_label: st.column_config.NumberColumn(
-                        width="small", format=f"%,.{int(info['decimals'])}f", help=info["name"]
+                        width="small", format=f"%,.{int(info['decimals'])}f", help=escape_markdown(info["name"])
                     ),
                     "Source and wording": st.column_config.TextColumn(width="large"),
                 },

@@ -46,7 +46,7 @@ def test_good_file_becomes_a_measure_on_the_overview():
     assert not at.exception
     picker = at.selectbox(key="url_measure")
     assert picker.options == ["July 2017 rating", "Vacancy rate"]
-    assert any("your data" in i.value and "vacancies.csv" in i.value.replace("\\", "") for i in at.info)
+    assert any("your upload" in i.value and "vacancies.csv" in i.value.replace("\\", "") for i in at.info)
     picker.set_value("vacancy_rate").run()
     assert not at.exception
     (map_spec, histogram) = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -115,7 +115,7 @@ def test_footprint_bell_curve_and_board_pack_say_the_counts_are_the_users():
     at.switch_page("pages/footprint.py").run()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert "your ratings file" in captions and "LGC/HSJ" not in captions
+    assert "loaded ratings file" in captions and "LGC/HSJ" not in captions
     bell = json.loads(at.get("plotly_chart")[0].proto.spec)
     notes = " ".join(a.get("text", "") for a in bell["layout"].get("annotations", []))
     assert "LGC/HSJ" not in notes
@@ -166,7 +166,7 @@ def test_file_name_is_shown_as_text_not_markdown():
     at.run()
     at.button(key="confirm_upload").click().run()
     at.switch_page("pages/overview.py").run()
-    (banner,) = [i.value for i in at.info if "your data" in i.value]
+    (banner,) = [i.value for i in at.info if "beyond the bundled sources" in i.value]
     assert "\\[click\\]\\(http" in banner
 
 

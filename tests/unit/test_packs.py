@@ -146,7 +146,7 @@ def test_data_label_names_the_users_files():
         file_name, loaded_at = "gp.csv", "26 Nov 2026 14:05"
 
     assert packs.data_label([]) == "bundled"
-    assert packs.data_label([Loaded()]) == "your data: gp.csv loaded 26 Nov 2026 14:05"
+    assert packs.data_label([Loaded()]) == "bundled, with gp.csv loaded 26 Nov 2026 14:05"
 
 
 # ---------------------------------------------------------------- PowerPoint
