@@ -96,3 +96,33 @@ def test_progress_bad_at_gets_a_notice_and_the_latest_date(bad):
     assert at.warning and "Showing the latest date instead" in at.warning[0].value
     assert "<script>" not in at.warning[0].value
     assert "Every footprint in Jul 2022" in [h.value for h in at.header]
+
+
+def monthly_csv(months: int) -> bytes:
+    """A user's monthly series for three footprints, tidy, with a clear upward step in the last months."""
+    rows = ["code,measure,period,value,unit,polarity"]
+    for code, base in (("E54000034", 60.0), ("E54000041", 70.0), ("E54000013", 80.0)):
+        for i in range(months):
+            year, month = 2019 + i // 12, i % 12 + 1
+            value = base + (i % 3) * 0.5 + (8.0 if i >= months - 8 else 0.0)
+            rows.append(f"{code},Discharges before noon,{year}-{month:02d},{value:.1f},%,higher is better")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize(("months", "spc_charts"), [(24, True), (6, False)])
+def test_your_data_gets_spc_charts_with_twelve_points_or_a_reason(months, spc_charts):
+    from tests.app.test_load_data import load_page
+
+    at = load_page()
+    at.get("file_uploader")[0].upload("discharges.csv", monthly_csv(months), "text/csv")
+    at.run()
+    at.button(key="confirm_upload").click().run()
+    at.switch_page("pages/your_data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Month by month: Making Data Count charts" in [h.value for h in at.header]
+    spc = [f for f in figures(at) if sum(1 for t in f["data"] if t.get("name") == "Value") >= 1]
+    if spc_charts:
+        assert spc and len({t.get("xaxis", "x") for t in spc[-1]["data"]}) == 3  # one panel per footprint
+    else:
+        assert not spc
+        assert any("fewer than 12 points" in i.value for i in at.info)
