@@ -801,6 +801,14 @@ def trend_slide(inputs: PackInputs, p: pd.Series, theme: str) -> Slide | None:
     if any(v is not None for v in england):
         series.append(Series("England", england, settings.TEXT))
     source = theme_source_line(bundle.measures, theme)
+    gaps = flagged_periods(bundle, measure["measure"], p["code"])
+    if gaps:
+        # Missing or partial trust returns are never filled: the slide says which points they are.
+        source += (
+            " Missing or partial trust returns (values as published, not filled in): "
+            + ", ".join(labels[order.index(period)] for period in order if period in gaps)
+            + "."
+        )
     chart = ChartData(
         kind="line",
         categories=labels,
@@ -826,6 +834,17 @@ def trend_slide(inputs: PackInputs, p: pd.Series, theme: str) -> Slide | None:
             650,
         ),
     )
+
+
+def flagged_periods(bundle: Bundle, measure: str, code: str) -> set[str]:
+    """Periods of a footprint's measure with a missing or partial trust return (stp_data.emergency flags)."""
+    flags = getattr(bundle, "flags", None)
+    if flags is None or flags.empty:
+        return set()
+    from stp_data.emergency import GAP_KINDS
+
+    hit = flags.loc[(flags["code"] == code) & (flags["measure"] == measure) & flags["kind"].isin(GAP_KINDS)]
+    return set(hit["period"])
 
 
 def trend_figure(chart: ChartData) -> go.Figure:

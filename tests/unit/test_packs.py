@@ -305,3 +305,13 @@ def test_users_data_is_labelled_in_both_formats(inputs, chromium):
     pdf = pack_pdf(pack, pictures=pictures)
     assert all("your data: gp.csv" in named(slide, AS_OF_NAME) for slide in deck(pptx).slides)
     assert "Data shown: your data: gp.csv loaded 26 Nov 2026 14:05" in pdf_text(pdf)[1]
+
+
+def test_emergency_trend_slide_names_the_months_with_missing_trust_returns(inputs):
+    # South Yorkshire and Bassetlaw: RHQ's return absent in Apr 2016, RFR's absent in Nov and partial in Dec 2016.
+    pack = packs.footprint_pack(inputs, "E54000009")
+    (slide,) = [s for s in pack.slides if s.chart is not None and "A&E" in s.title]
+    assert "Missing or partial trust returns" in slide.source
+    assert all(month in slide.source for month in ("Apr 2016", "Nov 2016", "Dec 2016"))
+    frimley = [s for s in packs.footprint_pack(inputs, "E54000034").slides if s.chart is not None and "A&E" in s.title]
+    assert "Missing or partial" not in frimley[0].source
