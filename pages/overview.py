@@ -6,7 +6,7 @@ import streamlit as st
 
 import settings as s
 from stp_data.links import escape_markdown
-from ui import controls, page_data, state
+from ui import controls, packs_view, page_data, state
 
 state.ensure_app_frame()
 
@@ -190,7 +190,22 @@ def render_ratings() -> None:
     controls.table_downloads(table, name="stp-middle-footprints", source=bell_note)
 
 
+def render_board_packs() -> None:
+    """England and one NHS England region as PowerPoint and PDF, from the figures on this page."""
+    st.header("Board packs")
+    st.caption(
+        "Slides (editable PowerPoint charts) and an A4 landscape PDF, with the sources and data dates on every page. "
+        "They show the data this page shows, labelled as such."
+    )
+    england, region = st.columns(2)
+    with england:
+        packs_view.pack_controls(data, "england", "England", title="England board pack")
+    with region:
+        packs_view.region_pack_picker(data)
+
+
 if shown == "rating":
     render_ratings()
 else:
     render_measure(bundle, user_measures.loc[shown], shown, geojson)
+render_board_packs()

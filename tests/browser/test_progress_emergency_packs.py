@@ -93,3 +93,23 @@ def test_footprint_spc_chart_and_board_pack_download(page):
     text = "".join(p.extract_text() for p in PdfReader(pdf_download.value.path()).pages)
     assert "Sussex and East Surrey" in text and "Data as of" in text
     assert page.external_requests == []
+
+
+def test_england_pack_from_the_overview_has_the_native_rating_chart(page):
+    from pptx import Presentation
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/")
+    wait_for_app(page)
+    page.get_by_role("button", name="Prepare England board pack").click()
+    button = page.get_by_role("button", name="England board pack (PowerPoint)")
+    expect(button).to_be_visible(timeout=120_000)
+    with page.expect_download() as download:
+        button.click()
+    deck = Presentation(str(download.value.path()))
+    charts = [shape.chart for slide in deck.slides for shape in slide.shapes if shape.has_chart]
+    bars = [c for c in charts if any(kind in str(c.chart_type) for kind in ("BAR", "COLUMN"))]
+    # The rating chart: its series add up to the 44 footprints (named and counted-but-unnamed per rating).
+    totals = [sum(v or 0 for series in c.plots[0].series for v in series.values) for c in bars]
+    assert len(deck.slides) >= 10 and 44 in [round(t) for t in totals]
+    page.screenshot(path=str(SCREENSHOTS / "overview-board-packs.png"), full_page=False)

@@ -227,3 +227,24 @@ def test_catalogue_validates_the_optional_columns(tmp_path, change, column, mess
     problem = raised.value.problems[0]
     assert (problem.file, problem.row, problem.column) == ("measures.csv", row + 2, column)
     assert message in problem.reason
+
+
+def test_ratio_of_sums_for_every_period_at_once_matches_one_period_at_a_time():
+    from stp_data.loading import load_bundle
+    from stp_data.metrics import ratio_of_sums, ratio_of_sums_by_period
+
+    bundle = load_bundle()
+    info = bundle.measures.set_index("measure").loc["ae_type1_4hr_pct"]
+    at_once = ratio_of_sums_by_period(bundle.metrics, info["numerator"], info["denominator"], 100.0)
+    assert len(at_once) == 36
+    for period, value in at_once.items():
+        assert value == pytest.approx(
+            ratio_of_sums(bundle.metrics, info["numerator"], info["denominator"], period, 100.0)
+        )
+    # A footprint with a numerator but no denominator: no England figure for that period, as one at a time.
+    partial = bundle.metrics.drop(
+        bundle.metrics.index[
+            (bundle.metrics["measure"] == info["denominator"]) & (bundle.metrics["period"] == "2017-12")
+        ][:1]
+    )
+    assert ratio_of_sums_by_period(partial, info["numerator"], info["denominator"], 100.0)["2017-12"] is None
