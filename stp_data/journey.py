@@ -634,15 +634,17 @@ def median_months(journey: pd.DataFrame) -> list[GroupMedian]:
 
 
 def headline(medians: list[GroupMedian]) -> str:
-    """The finding in words, built only from the computed medians."""
-    parts = [f"{group_label(m.group)} {m.text} ({_basis_of(m)})" for m in medians]
+    """The finding in words, built only from the computed medians: the comparison first, then each group."""
+    order = {group: i for i, group in enumerate(RATING_GROUPS)}
+    ranked = sorted(medians, key=lambda m: order.get(m.group, len(order)))  # rating order, best first
+    parts = [f"{group_label(m.group)} {m.text} ({_basis_of(m)})" for m in ranked]
     sentence = "Median time from the July 2017 ratings to integrated care system: " + "; ".join(parts) + "."
     by_group = {m.group: m for m in medians}
     middle = by_group.get(UNPUBLISHED)
     top = by_group.get(RATING_GROUPS[0])
     bottom = by_group.get(RATING_GROUPS[-1])
     if middle and top and bottom and _exact(middle) and _exact(top) and _exact(bottom):
-        sentence += " " + _comparison(middle, top, bottom)
+        sentence = _comparison(middle, top, bottom) + " " + sentence
     left_out = [name for m in medians for name in m.left_out]
     if left_out:
         sentence += (
