@@ -29,6 +29,14 @@ PLAN: list[tuple[str, str, list[str], list[str], str]] = [
         "first_paint_emergency-care",
     ),
     ("packs", "packs", [], [], "packs"),
+    # Viewers with think time against 1 replica and 2 behind nginx (deploy/cluster.py starts them).
+    (
+        "replicas",
+        "replicas",
+        ["--viewers", "100", "200", "--duration-s", "90", "--budget-s", "780"],
+        ["--viewers", "50", "--duration-s", "45", "--ramp-s", "10", "--budget-s", "400"],
+        "replicas",
+    ),
     (
         "interaction",
         "interaction",
