@@ -163,7 +163,7 @@ def apply_ratings_mapping(raw: RawTable, mapping: Mapping, known_codes: Collecti
     ).astype("str")
     report = pd.DataFrame(lines, columns=["row", "column", "reason"])
     if len(report):
-        cells = raw.cells.iloc[report["row"].to_numpy() - 1].reset_index(drop=True)
+        cells = raw.cells.iloc[report["row"].to_numpy() - 1].astype(object).reset_index(drop=True)
         cells = cells.reindex(columns=range(len(names)), fill_value="")
         cells.columns = names
         report = pd.concat([report, cells], axis=1)

@@ -20,6 +20,20 @@ SANE_ABS = 1e12
 SANE_PERCENT = (-1000.0, 1000.0)
 
 
+def distinct(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(integer code per record, each distinct cell once as an object array), in order of first appearance.
+
+    Cells read from a CSV are Categoricals, so this costs integer work only, never a hash of 100k strings."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def recode(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of per-distinct `values` (several distinct cells may read as one value) spread to every record."""
+    inner, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return inner[codes] if len(codes) else np.zeros(0, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
 def per_distinct(cells: pd.Series, read: Callable[[str], tuple]) -> list[np.ndarray]:
     """read() applied once per distinct cell; each of its results spread back to every record, as arrays."""
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
@@ -49,20 +63,32 @@ def stripped(cells: pd.Series) -> np.ndarray:
 def codes(cells: pd.Series, known: Collection[str]) -> tuple[np.ndarray, np.ndarray]:
     """(normalised code, reason) per record: spaces removed and upper-cased, then checked against `known`."""
 
-    def read(text: str) -> tuple[str, str]:
-        code = re.sub(r"\s+", "", text).upper()
-        if not code:
-            return code, "missing footprint code"
-        if not vocab.STP_CODE.fullmatch(code):
-            return code, f"malformed footprint code {code[:40]!r} (expected E54 and six digits)"
-        if code not in known:
-            return code, f"unknown footprint code {code!r} (not one of the {len(known)} footprints)"
-        return code, ""
-
-    if cells.empty:
-        return np.array([], dtype=object), np.array([], dtype=object)
-    code, reason = per_distinct(cells, read)
+    code, reason, _, _ = coded_codes(cells, known)
     return code, reason
+
+
+def coded_codes(cells: pd.Series, known: Collection[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """codes() plus an integer per record naming its normalised code (equal codes, equal integers) and the
+    normalised codes those integers name."""
+    if cells.empty:
+        empty = np.array([], dtype=object)
+        return empty, empty, np.zeros(0, dtype=np.intp), empty
+    raw, uniques = distinct(cells)
+    read = [_read_code("" if u is None else str(u), known) for u in uniques]
+    code = np.asarray([c for c, _ in read], dtype=object)
+    reason = np.asarray([r for _, r in read], dtype=object)
+    return code[raw], reason[raw], *recode(raw, code)
+
+
+def _read_code(text: str, known: Collection[str]) -> tuple[str, str]:
+    code = re.sub(r"\s+", "", text).upper()
+    if not code:
+        return code, "missing footprint code"
+    if not vocab.STP_CODE.fullmatch(code):
+        return code, f"malformed footprint code {code[:40]!r} (expected E54 and six digits)"
+    if code not in known:
+        return code, f"unknown footprint code {code!r} (not one of the {len(known)} footprints)"
+    return code, ""
 
 
 def numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,6 +97,14 @@ def numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pandas reads plain numbers in C; only cells it cannot read ("1,234.5", "£1,200", "12.5%") are cleaned.
     "1,5" is not 15 (it may be a European decimal) and "nan"/"inf" are not numbers.
     """
+    if len(cells):  # each distinct text read once, then spread back by its code
+        codes, uniques = distinct(cells)
+        values, percent, readable = _numbers(pd.Series(uniques, dtype=object))
+        return values[codes], percent[codes], readable[codes]
+    return _numbers(cells)
+
+
+def _numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     text = cells.astype(object)
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
     percent = np.zeros(len(text), dtype=bool)

@@ -88,7 +88,8 @@ def apply_mapping(
     if len(undated):
         notes.append(f"{len(undated)} period label(s) could not be read as dates; they are kept as written.")
     used = checked["measure_table"]
-    used = used[used["measure"].isin(pd.unique(checked["measure"][good]))]
+    measure_codes, measure_uniques = checked["coded"]["measure"]
+    used = used[used["measure"].isin(measure_uniques[pd.unique(measure_codes[good])])]
     return MetricsUpload(
         accepted=accepted,
         measures=catalogue_rows(used, name, loaded),
@@ -98,7 +99,7 @@ def apply_mapping(
         notes=notes,
         targets=targets_frame(records, checked, good),
         mapping=mapping,
-        periods=periods_used(checked["period"][good]),
+        periods=periods_used(checked["coded"]["period"][1][pd.unique(checked["coded"]["period"][0][good])]),
     )
 
 
@@ -137,7 +138,8 @@ def _records(body: pd.DataFrame, mapping: Mapping, roles: dict[str, str], positi
     by_role = {}
     for column, role in roles.items():
         by_role.setdefault(role, column)
-    blank = pd.Series(np.full(len(body), "", dtype=object), index=body.index)
+    # A column the file does not have: one blank text for every record, held as codes like the CSV's columns.
+    blank = pd.Series(pd.Categorical.from_codes(np.zeros(len(body), dtype=np.int8), categories=[""]), index=body.index)
 
     def cells(role: str) -> pd.Series:
         column = by_role.get(role)
@@ -192,11 +194,13 @@ def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list
     """Every check on whole columns; returns the read fields and a frame of problems (record, column, reason)."""
     n = len(records)
     problems: list[tuple[str, np.ndarray]] = []  # (field, reasons per record, "" = fine)
-    code, reason = checks.codes(records["code"], known)
+    code, reason, code_codes, code_uniques = checks.coded_codes(records["code"], known)
     problems.append(("code", reason))
     identity = _measure_identity(records["measure"], mapping, notes)
     problems.append(("measure", identity["reason"]))
-    parsed = periods.parse_periods(records["period"])
+    spelling, parsed = periods.parse_distinct(records["period"])  # each distinct spelling parsed once
+    period_codes, period_uniques = checks.recode(spelling, parsed["label"].to_numpy(dtype=object))
+    period_end = parsed["end"].to_numpy(dtype=object)[spelling] if n else np.array([], dtype=object)
     problems.append(("period", np.where(checks.blank(records["period"]), "missing period", "")))
     if parsed["day_first"].any():
         notes.append("Dates written dd/mm/yyyy were read the UK way, day first (05/06/2018 is 5 June 2018).")
@@ -215,10 +219,10 @@ def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list
     problems.append(("population", pop_reason))
     target, target_reason = _optional_number(records["target"], "target", whole=False)
     problems.append(("target", target_reason))
-    ok = np.all([r == "" for _, r in problems], axis=0) if problems else np.ones(n, dtype=bool)
+    ok = ~np.any([r != "" for _, r in problems], axis=0) if problems else np.ones(n, dtype=bool)
     problems.append(("value", checks.sane_range_reasons(values, units, ok & readable)))
     ok &= problems[-1][1] == ""
-    problems.append(("code", _duplicates(records, code, identity["measure"], parsed["label"].to_numpy(), ok)))
+    problems.append(("code", _duplicates(records, code_codes, identity["measure_codes"], period_codes, ok)))
     # Only the records with a problem become rows here: building a frame of 100k empty reasons is most of the cost.
     found = [(i, f, r, np.flatnonzero(r != "")) for i, (f, r) in enumerate(problems)]
     frame = pd.DataFrame(
@@ -231,17 +235,25 @@ def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list
     )
     bad = np.zeros(n, dtype=bool)
     bad[frame["record"].to_numpy()] = True
+    # A measure's unit and polarity are the same on all its records: read them at each key's first record.
+    _, first = np.unique(identity["key_codes"], return_index=True)
+    keys = identity["key_uniques"][np.unique(identity["key_codes"])] if n else np.array([], dtype=object)
     table = identity["table"].assign(
-        unit=lambda t: t["key"].map(dict(zip(identity["key"], units, strict=True))),
-        polarity=lambda t: t["key"].map(dict(zip(identity["key"], polarity, strict=True))).fillna("neutral"),
+        unit=lambda t: t["key"].map(dict(zip(keys, units[first], strict=True))),
+        polarity=lambda t: t["key"].map(dict(zip(keys, polarity[first], strict=True))).fillna("neutral"),
     )
     return {
         "problems": frame,
         "bad": bad,
         "code": code,
         "measure": identity["measure"],
-        "period": parsed["label"].to_numpy(),
-        "period_end": parsed["end"].to_numpy(),
+        "period": period_uniques[period_codes] if n else np.array([], dtype=object),
+        "period_end": period_end,
+        "coded": {
+            "code": (code_codes, code_uniques),
+            "measure": (identity["measure_codes"], identity["measure_uniques"]),
+            "period": (period_codes, period_uniques),
+        },
         "value": values,
         "population": population,
         "target": target,
@@ -252,7 +264,8 @@ def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list
 def _measure_identity(cells: pd.Series, mapping: Mapping, notes: list[str]) -> dict:
     """Each record's measure id. Names equal but for case and spacing join (and the notes say so); any other
     difference ("≤" vs ">", "(4 hour)" vs "4-hour") is a different measure, even where ids would collide."""
-    codes, uniques = pd.factorize(cells.astype(str), use_na_sentinel=False)
+    raw, uniques = checks.distinct(cells)  # each distinct cell read once
+    codes, uniques = checks.recode(raw, np.asarray([str(u) for u in uniques], dtype=object))
     names = [" ".join(str(u).split()) for u in uniques]
     keys = [vocab.measure_key(u) for u in names]
     reasons = [
@@ -298,9 +311,17 @@ def _measure_identity(cells: pd.Series, mapping: Mapping, notes: list[str]) -> d
             "name": [_spec_name(mapping, nm) for nm in first_name.values()],
         }
     )
+    key_codes, key_uniques = checks.recode(codes, np.asarray(keys, dtype=object))
+    measure_codes, measure_uniques = checks.recode(codes, np.asarray([ids.get(k, "") for k in keys], dtype=object))
     return {
         "measure": measure,
+        "measure_codes": measure_codes,
+        "measure_uniques": measure_uniques,
+        "codes": codes,
+        "keys": keys,
         "key": record_keys,
+        "key_codes": key_codes,
+        "key_uniques": key_uniques,
         "reason": np.asarray(reasons, dtype=object)[codes] if len(cells) else record_keys,
         "table": table,
     }
@@ -330,11 +351,10 @@ def _units(
         f"unknown unit {w[:60]!r} (use one of: {'; '.join(UNITS)}, or a short word)" for w in written[unknown]
     ]
     given = np.where(pd.isna(given) & percent, "%", given)
-    keys = identity["key"]
-    settled = _settle(records["row"].to_numpy(), keys, given, reasons, "unit", identity["reason"] == "")
+    settled = _settle(records["row"].to_numpy(), identity, given, reasons, "unit", identity["reason"] == "")
     specs = _spec_for_key(mapping)
-    final = {k: (getattr(specs.get(k), "unit", "") or settled.get(k, "")) for k in set(keys)}
-    units = np.asarray([final[k] for k in keys], dtype=object) if n else np.array([], dtype=object)
+    final = [getattr(specs.get(k), "unit", "") or settled.get(k, "") for k in identity["keys"]]
+    units = np.asarray(final, dtype=object)[identity["codes"]] if n else np.array([], dtype=object)
     missing = (units == "") & (identity["reason"] == "") & (reasons == "")
     reasons[missing] = MISSING_UNIT
     return units, reasons
@@ -348,11 +368,10 @@ def _polarities(records: pd.DataFrame, identity: dict, mapping: Mapping) -> tupl
     unknown = (written != "") & pd.isna(given)
     choices = "; ".join(vocab.POLARITY_WORDS.values())
     reasons[unknown] = [f"unknown polarity {w[:60]!r} (use one of: {choices})" for w in written[unknown]]
-    keys = identity["key"]
-    settled = _settle(records["row"].to_numpy(), keys, given, reasons, "polarity", identity["reason"] == "")
+    settled = _settle(records["row"].to_numpy(), identity, given, reasons, "polarity", identity["reason"] == "")
     specs = _spec_for_key(mapping)
     final = {}
-    for k in set(keys):
+    for k in set(identity["keys"]):
         spec = specs.get(k)
         from_spec = getattr(spec, "polarity", "") if spec is not None else ""
         # A tidy spec's polarity is prefilled from the file; a wide one's from setting rows or the header.
@@ -361,19 +380,25 @@ def _polarities(records: pd.DataFrame, identity: dict, mapping: Mapping) -> tupl
             if (mapping.layout == "tidy" and from_spec == "neutral" and k in settled)
             else (from_spec or settled.get(k) or "neutral")
         )
-    polarity = np.asarray([final[k] for k in keys], dtype=object) if n else np.array([], dtype=object)
+    polarity = (
+        np.asarray([final[k] for k in identity["keys"]], dtype=object)[identity["codes"]]
+        if n
+        else np.array([], dtype=object)
+    )
     return polarity, reasons
 
 
 def _settle(
-    rows: np.ndarray, keys: np.ndarray, given: np.ndarray, reasons: np.ndarray, label: str, named: np.ndarray
+    rows: np.ndarray, identity: dict, given: np.ndarray, reasons: np.ndarray, label: str, named: np.ndarray
 ) -> dict[str, str]:
     """The first value given for each measure; later records giving another are rejected naming that row."""
     has = named & ~pd.isna(given) & (reasons == "")
     if not has.any():
         return {}
     # Integer codes and numpy throughout: a DataFrame of 100k strings costs more than the check itself.
-    key_codes, key_uniques = pd.factorize(keys[has], use_na_sentinel=False)
+    # The measure keys' integer codes, renumbered in order of appearance among these records.
+    key_codes, seen = pd.factorize(identity["key_codes"][has], use_na_sentinel=False)
+    key_uniques = identity["key_uniques"][seen]
     _, first_at = np.unique(key_codes, return_index=True)
     first_given = given[has][first_at]
     first_rows = rows[has][first_at]

@@ -319,9 +319,9 @@ def _tidy_specs(body: pd.DataFrame, names: list[str], mapping: Mapping) -> list[
     for role in ("unit", "polarity", "value"):
         column = mapping.column(role)
         columns[role] = body[names.index(column)] if column else pd.Series("", index=body.index, dtype=object)
-    frame = pd.DataFrame(columns, dtype=object)
+    frame = pd.DataFrame(columns)  # the cells' own dtypes: a CSV's Categoricals stay integer codes
     frame = frame[~checks.blank(frame["key"])]
-    written = pd.unique(frame["key"].to_numpy(dtype=object))
+    written = checks.distinct(frame["key"])[1]
     first = pd.DataFrame({"key": written, "same": [vocab.measure_key(str(k)) for k in written]}, dtype=object)
     first = first.drop_duplicates("same")
     units = _first_given(frame, "unit")
@@ -344,14 +344,15 @@ def _tidy_specs(body: pd.DataFrame, names: list[str], mapping: Mapping) -> list[
 def _first_given(frame: pd.DataFrame, role: str) -> dict[str, str]:
     """{measure name as written: the first non-blank cell of `role` on its rows}, names joined by measure_key."""
     given = checks.stripped(frame[role])
-    keys = frame["key"].to_numpy(dtype=object)
+    key_codes, keys = checks.distinct(frame["key"])
     filled = given != ""
-    found, uniques = pd.factorize(keys[filled], use_na_sentinel=False)
+    found, seen = pd.factorize(key_codes[filled], use_na_sentinel=False)
+    uniques = keys[seen]
     _, first_at = np.unique(found, return_index=True)
     by_key: dict[str, str] = {}
     for key, text in zip(uniques[found[first_at]], given[filled][first_at], strict=True):
         by_key.setdefault(vocab.measure_key(key), str(text))
-    return {key: by_key[vocab.measure_key(key)] for key in pd.unique(keys) if vocab.measure_key(key) in by_key}
+    return {key: by_key[vocab.measure_key(key)] for key in keys if vocab.measure_key(key) in by_key}
 
 
 def reuse_mapping(raw: RawTable, saved: Mapping, *, kind: str = "metrics") -> Mapping:

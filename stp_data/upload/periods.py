@@ -126,6 +126,12 @@ def period_end_of(label: str) -> str | None:
 
 def parse_periods(labels: pd.Series) -> pd.DataFrame:
     """label, end, granularity, day_first for every cell, parsing each distinct spelling once."""
+    codes, table = parse_distinct(labels)
+    return table.iloc[codes].reset_index(drop=True).set_axis(labels.index)
+
+
+def parse_distinct(labels: pd.Series) -> tuple[object, pd.DataFrame]:
+    """(integer code per cell, label/end/granularity/day_first for each distinct spelling): each parsed once."""
     codes, uniques = pd.factorize(labels, use_na_sentinel=False)
     parsed = [parse_period(str(u)) for u in uniques]
     table = pd.DataFrame(
@@ -136,7 +142,7 @@ def parse_periods(labels: pd.Series) -> pd.DataFrame:
             "day_first": [p.day_first for p in parsed],
         }
     )
-    return table.iloc[codes].reset_index(drop=True).set_axis(labels.index)
+    return codes, table
 
 
 _HEADER_PATTERNS = (

@@ -29,6 +29,7 @@ from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from settings import MAX_UPLOAD_BYTES, TABLE_EXTENSIONS
 from stp_data.errors import DataValidationError, Problem
 from stp_data.upload import vocab
+from stp_data.upload.arrow_csv import read_rectangular_csv
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
@@ -156,6 +157,9 @@ def _csv_table(data: bytes, filename: str) -> RawTable:
     width = max((len(row) for row in head), default=1) or 1
     if width > MAX_COLUMNS:
         raise refuse(filename, f"the file has more than {MAX_COLUMNS} columns")
+    cells = read_rectangular_csv(data, width, MAX_ROWS) if encoding == "utf-8-sig" else None
+    if cells is not None:
+        return RawTable(filename, _trim(cells), notes=tuple(notes))
     try:
         cells = pd.read_csv(
             io.BytesIO(data),
@@ -189,22 +193,49 @@ def _trim(cells: pd.DataFrame) -> pd.DataFrame:
 
     Walks in from the edges, so a table with data to its last row and column costs almost nothing.
     """
-    if cells.isna().to_numpy().any() if cells.size < 1_000_000 else False:
-        cells = cells.fillna("")
-    values = cells.to_numpy(dtype=object)
+    if _categorical(cells):
+        last_row, last_column = _used_extent(cells)
+    else:
+        if cells.isna().to_numpy().any() if cells.size < 1_000_000 else False:
+            cells = cells.fillna("")
+        values = cells.to_numpy(dtype=object)
 
-    def blank(block: np.ndarray) -> bool:
-        return all(v is None or v == "" or (isinstance(v, float) and v != v) for v in block.ravel())
+        def blank(block: np.ndarray) -> bool:
+            return all(_blank_cell(v) for v in block.ravel())
 
-    last_row = len(values)
-    while last_row and blank(values[last_row - 1]):
-        last_row -= 1
-    last_column = values.shape[1] if values.ndim == 2 else 0
-    while last_column and blank(values[:last_row, last_column - 1]):
-        last_column -= 1
+        last_row = len(values)
+        while last_row and blank(values[last_row - 1]):
+            last_row -= 1
+        last_column = values.shape[1] if values.ndim == 2 else 0
+        while last_column and blank(values[:last_row, last_column - 1]):
+            last_column -= 1
     trimmed = cells.iloc[:last_row, :last_column]
     trimmed.columns = range(trimmed.shape[1])
     return trimmed.reset_index(drop=True)
+
+
+def _used_extent(cells: pd.DataFrame) -> tuple[int, int]:
+    """(rows, columns) up to the last non-blank row and column of a frame of Categoricals, testing each distinct
+    text once and the cells by their integer codes."""
+    blank = np.ones((len(cells), cells.shape[1]), dtype=bool)
+    for j, column in enumerate(cells.columns):
+        values = cells[column].array
+        categories = values.categories
+        empty = np.asarray(categories.isna() | (categories == ""), dtype=bool)
+        codes = values.codes
+        blank[:, j] = np.where(codes < 0, True, empty[np.maximum(codes, 0)] if len(empty) else True)
+    filled_rows = np.flatnonzero(~blank.all(axis=1))
+    last_row = int(filled_rows[-1]) + 1 if len(filled_rows) else 0
+    filled_columns = np.flatnonzero(~blank[:last_row].all(axis=0))
+    return last_row, (int(filled_columns[-1]) + 1 if len(filled_columns) else 0)
+
+
+def _categorical(cells: pd.DataFrame) -> bool:
+    return cells.shape[1] > 0 and all(isinstance(t, pd.CategoricalDtype) for t in cells.dtypes)
+
+
+def _blank_cell(v: object) -> bool:
+    return v is None or v == "" or (isinstance(v, float) and v != v)
 
 
 # ---------------------------------------------------------------- Excel

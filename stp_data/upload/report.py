@@ -7,6 +7,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from stp_data import schemas
 from stp_data.metrics import METRIC_COLUMNS, catalogue_schema
@@ -33,29 +35,33 @@ def periods_used(labels: np.ndarray) -> pd.DataFrame:
 def accepted_frame(records: pd.DataFrame, checked: dict, good: np.ndarray, filename: str) -> pd.DataFrame:
     rows = records["row"].to_numpy()[good]
     given_source = checks.stripped(records["source"])[good]
-    default_source = np.asarray([f"Your file {filename}, row {r}" for r in rows.tolist()], dtype=object)
-    source = np.where(given_source != "", given_source, default_source)
+    if (given_source != "").any():
+        default_source = np.asarray([f"Your file {filename}, row {r}" for r in rows.tolist()], dtype=object)
+        source = pd.array(np.where(given_source != "", given_source, default_source), dtype="str")
+    else:  # no row names a source: "Your file <name>, row <r>" built in Arrow, not 100k Python strings
+        written = pc.cast(pa.array(rows, type=pa.int64()), pa.string())
+        source = pd.array(pc.binary_join_element_wise(f"Your file {filename}, row ", written, ""), dtype="str")
     population = checked["population"][good]
+    known = ~np.isnan(population)
+    coded = checked["coded"]
     return pd.DataFrame(
         {
-            "code": text_array(checked["code"][good]),
-            "measure": text_array(checked["measure"][good]),
-            "period": text_array(checked["period"][good]),
+            "code": text_array(*coded["code"], good),
+            "measure": text_array(*coded["measure"], good),
+            "period": text_array(*coded["period"], good),
             "period_end": pd.array(checked["period_end"][good], dtype=object),
             "value": pd.array(checked["value"][good], dtype="float64"),
-            "population": pd.array(np.where(np.isnan(population), None, population), dtype="Int64")
-            if len(population)
-            else pd.array([], dtype="Int64"),
-            "source": pd.array(source, dtype="str"),
+            # Whole numbers (checked), so the integers are exact; missing ones masked.
+            "population": pd.arrays.IntegerArray(np.where(known, population, 0).astype(np.int64), ~known),
+            "source": source,
         },
         columns=METRIC_COLUMNS,
     )
 
 
-def text_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Text typed as the bundled tables' (pandas' str), converting each distinct value once."""
-    found, uniques = pd.factorize(values, use_na_sentinel=False)
-    return pd.array(uniques.astype(object), dtype="str").take(found)
+def text_array(codes: np.ndarray, uniques: np.ndarray, good: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Text typed as the bundled tables' (pandas' str) for the `good` records, converting each distinct value once."""
+    return pd.array(np.asarray(uniques, dtype=object), dtype="str").take(codes[good])
 
 
 def targets_frame(records: pd.DataFrame, checked: dict, good: np.ndarray) -> pd.DataFrame:
@@ -102,7 +108,7 @@ def rejected_lines(raw: RawTable, problems: pd.DataFrame, names: list[str], reco
         column=("column", "first"), reason=("reason", lambda r: "; ".join(dict.fromkeys(r)))
     )
     grouped = grouped.reset_index()
-    cells = raw.cells.iloc[grouped["row"].to_numpy() - 1].reset_index(drop=True)
+    cells = raw.cells.iloc[grouped["row"].to_numpy() - 1].astype(object).reset_index(drop=True)
     cells = cells.reindex(columns=range(len(names)), fill_value="")
     cells.columns = names
     return pd.concat([grouped[REPORT], cells], axis=1).astype({"row": "int64"})
