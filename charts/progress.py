@@ -7,6 +7,7 @@ of HTML, so a name or note must not become markup.
 from __future__ import annotations
 
 import math
+import re
 from html import escape
 
 import pandas as pd
@@ -19,7 +20,6 @@ from charts.style import (
     NHS_DARK_GREY,
     RATING_COLOURS,
     TEXT,
-    add_source_note,
     base_layout,
     footprint_geo,
     short_citation,
@@ -48,6 +48,20 @@ DATE_RULE = (
     "month or year alone; no day is invented. The shadow accountable care systems and two devolution areas of June "
     "2017 count from then (NHS England called them ICSs from Feb 2018). A share counts whole footprints."
 )
+
+
+_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+
+
+def short_period(period: object) -> str:
+    """'September 2015' -> 'Sep 2015': tick labels short enough to sit side by side (hover keeps the full one)."""
+    return _MONTH.sub(lambda m: m.group(1)[:3], str(period))
+
+
+def _keep_note(fig: go.Figure, note: str) -> None:
+    """The source line is not drawn inside the chart (it would be cut off at the chart's edge on a narrow screen):
+    the page prints it under the chart, and PNG exports draw it inside the image (exports.png)."""
+    fig.update_layout(meta={"source_note": note})
 
 
 def _names(names: object, limit: int = 12) -> str:
@@ -113,21 +127,26 @@ def time_to_ics_chart(
             yref="paper",
             text=escape(m.label),
             showarrow=False,
-            textangle=-45,
-            xanchor="left",
+            # Upright labels need no more width than their line height: milestones three months apart
+            # ("Feb 2018", "May 2018") stay apart on a laptop.
+            textangle=-90,
+            xanchor="center",
             yanchor="bottom",
             font={"size": BASE_FONT_SIZE - 4, "color": NHS_DARK_GREY},
             hovertext=escape(m.what),
         )
-    fig.update_yaxes(title="Share that were ICSs", tickformat=".0%", range=[-0.02, 1.05], gridcolor="#E8EDEE")
+    fig.update_yaxes(
+        title="Share that were ICSs", tickformat=".0%", range=[-0.02, 1.05], gridcolor="#E8EDEE", automargin=True
+    )
     fig.update_xaxes(title=None, showgrid=False)
     fig.update_layout(
         legend={"title": {"text": "July 2017 rating (footprints)"}, "orientation": "h", "y": -0.15, "x": 0},
         hovermode="closest",
     )
     base_layout(fig, title=escape(title) if title else None, height=height)
-    fig.update_layout(margin={"t": 120 if title else 80, "b": 170})
-    add_source_note(fig, note or DATE_RULE, chars_per_line=150, y=-0.42)
+    # The top margin holds the upright milestone labels at presentation mode's 18 px too.
+    fig.update_layout(margin={"t": 150 if title else 110, "b": 120})
+    _keep_note(fig, note or DATE_RULE)
     return fig
 
 
@@ -315,9 +334,9 @@ def journey_swimlane(
     base_layout(fig, title=escape(title) if title else None, height=26 * len(order) + 330)
     fig.update_layout(
         legend={"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom"},
-        margin={"t": 230 if title else 190, "b": 110},
+        margin={"t": 230 if title else 190, "b": 50},
     )
-    add_source_note(fig, note or DATE_RULE, chars_per_line=150, y=-0.04)
+    _keep_note(fig, note or DATE_RULE)
     return fig
 
 
@@ -423,14 +442,17 @@ def trend_lines(
             )
         )
     fig.update_xaxes(
-        tickvals=trend["period_end"], ticktext=[escape(str(p)) for p in trend["period"]], title=None, showgrid=False
+        tickvals=trend["period_end"],
+        ticktext=[escape(short_period(p)) for p in trend["period"]],
+        title=None,
+        showgrid=False,
     )
     fig.update_yaxes(title=escape(unit), gridcolor="#E8EDEE")
     fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0}, hovermode="closest")
     base_layout(fig, title=escape(title or measure_name), height=height)
-    fig.update_layout(margin={"b": 150})
+    fig.update_layout(margin={"b": 110})
     if note:
-        add_source_note(fig, note, chars_per_line=140, y=-0.3)
+        _keep_note(fig, note)
     return fig
 
 
@@ -441,13 +463,29 @@ def footprint_trend_small_multiples(
     columns: int = 3,
     title: str | None = None,
     note: str | None = None,
+    panel_height: int = 240,
 ) -> go.Figure:
     """A footprint's measures over time (from `journey.footprint_trends`), one small chart each: the footprint,
-    England, and the middle half of footprints shaded where the measure is on one basis."""
+    England, and the middle half of footprints shaded where the measure is on one basis.
+
+    Laid out for a laptop's main column (about 790 px wide, 3 columns) and, scaled by `for_board`, a 1920 px board
+    screen: short panel titles (the measure's full name in their hover), ticks as "Sep 2015", upright, and a fixed
+    gap in pixels between rows for the tick labels above and the panel title below.
+    """
     measures = list(dict.fromkeys(trends["measure"]))
     rows = max(1, math.ceil(len(measures) / columns))
-    titles = [escape(str(trends.loc[trends["measure"] == m, "short_name"].iloc[0])) for m in measures]
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, vertical_spacing=0.22 / rows * 2)
+    first = [trends.loc[trends["measure"] == m].iloc[0] for m in measures]
+    titles = [escape(str(r["short_name"])) for r in first]
+    top, bottom, gap = (110 if title else 60), 110, 80  # px; the gap holds a row's ticks and the next row's title
+    height = rows * panel_height + top + bottom
+    plot_height = height - top - bottom
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles,
+        vertical_spacing=min(gap / plot_height, 0.5 / rows) if rows > 1 else 0.0,
+        horizontal_spacing=0.08,
+    )
     shown_legend: set[str] = set()
     footprint = escape(name)
     for i, measure in enumerate(measures):
@@ -516,12 +554,22 @@ def footprint_trend_small_multiples(
             **where,
         )
         fig.update_xaxes(
-            tickvals=t["period_end"], ticktext=[escape(str(p)) for p in t["period"]], tickfont={"size": 11}, **where
+            tickvals=t["period_end"],
+            ticktext=[escape(short_period(p)) for p in t["period"]],
+            tickfont={"size": 12},
+            tickangle=0,
+            **where,
         )
-    for annotation in fig.layout.annotations:
+    for annotation, row in zip(fig.layout.annotations, first, strict=True):
         annotation.font = {"size": BASE_FONT_SIZE - 2}
-    base_layout(fig, title=escape(title) if title else None, height=260 * rows + 160)
-    fig.update_layout(legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top"}, margin={"b": 120})
+        annotation.hovertext = escape(str(row["name"]))
+    base_layout(fig, title=escape(title) if title else None, height=height)
+    fig.update_layout(
+        # Below the last row's tick labels, in paper units like everything under the plot (exports.png keeps
+        # the ratio of the bottom margin to the plot when it adds the source line under it).
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -45 / plot_height, "yanchor": "top"},
+        margin={"t": top, "b": bottom, "l": 10, "r": 10},
+    )
     if note:
-        add_source_note(fig, note, chars_per_line=150, y=-0.16)
+        _keep_note(fig, note)
     return fig

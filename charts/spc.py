@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, add_source_note, base_layout
+from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, base_layout
 from stp_data import spc
 
 CONCERN = "#E46C0A"  # MDC orange, darkened enough to read as text on white
@@ -176,10 +177,16 @@ def xmr_chart(
     fig.update_yaxes(title=html.escape(unit), gridcolor="#E8EDEE", zeroline=False)
     fig.update_xaxes(gridcolor="#E8EDEE")
     fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0}, showlegend=True)
-    add_source_note(fig, note, chars_per_line=110, y=-0.3)
+    _keep_note(fig, note)
     base_layout(fig, title=html.escape(title) if title else None, height=height)
-    fig.update_layout(margin={"b": 150, "t": 90 if title else 50})
+    fig.update_layout(margin={"b": 110, "t": 90 if title else 50})
     return fig
+
+
+def _keep_note(fig: go.Figure, note: str) -> None:
+    """The source line is not drawn inside the chart (it would be cut off at the chart's edge on a narrow screen):
+    the page prints it with the chart, and PNG exports draw it inside the image (exports.png)."""
+    fig.update_layout(meta={"source_note": note})
 
 
 def _value_trace(x: pd.Series, series: pd.DataFrame, points: pd.DataFrame, unit: str, decimals: int) -> go.Scatter:
@@ -226,6 +233,60 @@ def _short(name: str, limit: int = 30) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip(" ,") + "…"
 
 
+def panel_name(name: str, width: int = 20, lines: int = 2) -> str:
+    """A footprint's name for a small panel's title, escaped: wrapped at `width` characters, at most `lines` lines,
+    the last shortened with "…" when the name is longer (the panel's hover keeps the full name)."""
+    wrapped = textwrap.wrap(name, width=width) or [""]
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], _short(" ".join(wrapped[lines - 1 :]), width)]
+    return "<br>".join(html.escape(line) for line in wrapped)
+
+
+PANEL_HEIGHT = 165  # px per row of panels, the gap between rows included
+ROW_GAP_PX = 65  # between rows: a three-line panel title, at 18 px once for_board has scaled the figure
+PANEL_SPACING = 0.03  # between columns, a fraction of the width
+LAPTOP_COLUMNS = 5  # a laptop's main column (about 790 px): 9 rows
+BOARD_COLUMNS = 8  # a 1920 px board screen and a 1600 px export: 6 rows
+
+
+def _name_width(columns: int) -> int:
+    """Characters per title line that fit a panel: 20 in 5 columns at 12 px on a laptop, 17 in 8 columns (18 px on
+    a 1920 px board, 12 px in a 1600 px export)."""
+    return max(12, 25 - columns)
+
+
+def _grid(count: int, columns: int, panel_height: int, titled: bool) -> dict:
+    """Rows, height, margins and spacings of `count` panels in `columns`, with a fixed gap in pixels between rows."""
+    rows = max(1, math.ceil(count / columns))
+    top, bottom = (150 if titled else 100), 70  # the top clears a PNG export's own title band too
+    height = rows * panel_height + top + bottom
+    plot_height = height - top - bottom
+    vertical = min(ROW_GAP_PX / plot_height, 0.5 / rows) if rows > 1 else 0.0
+    return {
+        "rows": rows,
+        "height": height,
+        "plot_height": plot_height,
+        "top": top,
+        "bottom": bottom,
+        "vertical": vertical,
+    }
+
+
+def _cell(index: int, columns: int, grid: dict) -> tuple[list[float], list[float]]:
+    """The x and y domains of panel `index` (row by row from the top left), as make_subplots lays them out."""
+    width = (1 - PANEL_SPACING * (columns - 1)) / columns
+    height = (1 - grid["vertical"] * (grid["rows"] - 1)) / grid["rows"]
+    row, col = divmod(index, columns)
+    x0 = col * (width + PANEL_SPACING)
+    y1 = 1 - row * (height + grid["vertical"])
+    return [x0, x0 + width], [y1 - height, y1]
+
+
+def _legend_y(grid: dict) -> float:
+    # In paper units like everything under the plot (exports.png keeps the bottom margin's ratio to the plot).
+    return -12 / grid["plot_height"]
+
+
 def small_multiples(
     charts: Sequence[tuple[str, pd.DataFrame, spc.SpcResult]],
     names: Mapping[str, str],
@@ -234,27 +295,30 @@ def small_multiples(
     decimals: int,
     note: str,
     title: str | None = None,
-    columns: int = 8,
-    panel_height: int = 150,
+    columns: int = BOARD_COLUMNS,
+    panel_height: int = PANEL_HEIGHT,
 ) -> go.Figure:
     """Every footprint's XmR chart in one figure, in the order given (see emergency.small_multiples_order).
 
-    Each panel's title is the footprint's name with its variation icon as a coloured text badge. Sized for a
-    1920 x 1080 board screen: 44 panels in 8 columns and 6 rows.
+    Each panel's title is the footprint's name (wrapped on two lines at most, shortened beyond that; the hover has
+    it in full) with its variation icon as a coloured text badge. By default 8 columns and 6 rows, for a 1920 px
+    board screen (scaled by `for_board`) and a 1600 px PNG export; `relayout_small_multiples` gives a laptop's
+    narrower column 5. Rows are a fixed gap in pixels apart, room for a three-line panel title at 18 px.
     """
-    rows = max(1, math.ceil(len(charts) / columns))
+    grid = _grid(len(charts), columns, panel_height, bool(title))
+    width = _name_width(columns)
     titles = [
-        f"{html.escape(_short(names.get(code, code)))}<br>"
+        f"{panel_name(names.get(code, code), width)}<br>"
         f"<span style='color:{POINT_COLOURS[result.variation]}'><b>{html.escape(result.variation_icon.badge)}"
         f"</b> {html.escape(result.variation_icon.label)}</span>"
         for code, _, result in charts
     ]
     fig = make_subplots(
-        rows=rows,
+        rows=grid["rows"],
         cols=columns,
         subplot_titles=titles,
-        vertical_spacing=min(0.5 / rows, 0.09),
-        horizontal_spacing=0.025,
+        vertical_spacing=grid["vertical"],
+        horizontal_spacing=PANEL_SPACING,
     )
     for i, (code, series, result) in enumerate(charts):
         row, col = i // columns + 1, i % columns + 1
@@ -323,14 +387,45 @@ def small_multiples(
                 row=row,
                 col=col,
             )
-    fig.update_annotations(font={"size": BASE_FONT_SIZE - 3})
+    for annotation, (code, _, _) in zip(fig.layout.annotations, charts, strict=True):
+        annotation.update(font={"size": BASE_FONT_SIZE - 4}, hovertext=html.escape(names.get(code, code)))
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_yaxes(tickfont={"size": BASE_FONT_SIZE - 5}, gridcolor="#E8EDEE", nticks=3)
-    fig.update_layout(legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0})
-    add_source_note(fig, note, chars_per_line=180, y=-0.05)
-    base_layout(fig, title=html.escape(title) if title else None, height=rows * panel_height + 160)
-    fig.update_layout(margin={"t": 110 if title else 60, "b": 120})
+    fig.update_layout(legend={"orientation": "h", "x": 0, "y": _legend_y(grid), "yanchor": "top"})
+    _keep_note(fig, note)
+    base_layout(fig, title=html.escape(title) if title else None, height=grid["height"])
+    fig.update_layout(margin={"t": grid["top"], "b": grid["bottom"]})
     return fig
+
+
+def relayout_small_multiples(
+    fig: go.Figure, columns: int = LAPTOP_COLUMNS, panel_height: int = PANEL_HEIGHT
+) -> go.Figure:
+    """A copy of a `small_multiples` figure with its panels in `columns` (titles rewrapped to fit), for a narrower
+    screen than the figure was built for. Moves axes and titles only: a fraction of a rebuild's time, so a cached
+    figure can be shown on a laptop (5 columns) and on a board screen or in an export (8) alike."""
+    spec = fig.to_plotly_json()
+    layout = spec["layout"]
+    annotations = layout.get("annotations", [])
+    title = layout.get("title") or {}
+    grid = _grid(len(annotations), columns, panel_height, bool(title.get("text")))
+    width = _name_width(columns)
+    for index, annotation in enumerate(annotations):
+        x_domain, y_domain = _cell(index, columns, grid)
+        badge = annotation["text"].split("<br>")[-1]
+        name = html.unescape(annotation.get("hovertext") or "")
+        annotation.update(x=sum(x_domain) / 2, y=y_domain[1], text=f"{panel_name(name, width)}<br>{badge}")
+        suffix = "" if index == 0 else str(index + 1)
+        layout.setdefault(f"xaxis{suffix}", {})["domain"] = x_domain
+        layout.setdefault(f"yaxis{suffix}", {})["domain"] = y_domain
+    for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+        number = int(key[5:] or 1)
+        if number > len(annotations):  # an empty cell of the old grid
+            layout[key].update(visible=False, domain=[0, 0.01])
+    layout["height"] = grid["height"]
+    layout.setdefault("margin", {}).update(t=grid["top"], b=grid["bottom"])
+    layout.setdefault("legend", {})["y"] = _legend_y(grid)
+    return go.Figure(spec)
 
 
 def ordered_small_multiples(
@@ -338,6 +433,8 @@ def ordered_small_multiples(
     results: Mapping[str, tuple[pd.DataFrame, spc.SpcResult]],
     names: Mapping[str, str],
     measure: str,
+    *,
+    columns: int = BOARD_COLUMNS,
 ) -> go.Figure:
     """small_multiples for one catalogue measure, footprints sorted concern first (emergency.small_multiples_order)."""
     from stp_data.emergency import small_multiples_order
@@ -350,4 +447,5 @@ def ordered_small_multiples(
         unit=info["unit"],
         decimals=int(info["decimals"]),
         note=f"Source: {info['publisher']}, {info['title']} ({info['published']}).",
+        columns=columns,
     )

@@ -20,6 +20,7 @@ from settings import (  # noqa: F401
     TEXT,
 )
 from stp_data.ratings import NOT_RATED, RATING_GROUPS
+from stp_data.text import plotly_text
 
 BASE_FONT_SIZE = 16
 
@@ -144,9 +145,15 @@ def for_board(fig: go.Figure, scale: float = BOARD_SCALE, minimum: int = BOARD_M
 
 
 def add_source_note(fig: go.Figure, note: str, *, chars_per_line: int, y: float = -0.36) -> None:
-    """The chart's source line under the plot, inside the figure so exports carry it."""
+    """The chart's source line under the plot, inside the figure (for a figure drawn only as an image).
+
+    `note` is plain text: it is escaped here (stp_data.text.plotly_text), after wrapping, so callers pass it
+    unescaped. Charts shown on a page keep their note in `fig.layout.meta["source_note"]` instead: the page prints
+    it under the chart and PNG exports draw it inside the image (exports.png), so it is never cut off on screen.
+    """
+    lines = textwrap.wrap(note, width=chars_per_line)
     fig.add_annotation(
-        text=wrap_for_plotly(note, chars_per_line),
+        text="<br>".join(plotly_text(line) for line in lines),
         xref="paper",
         yref="paper",
         x=0,

@@ -65,8 +65,10 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
     improving = int(table["Variation"].str.contains("improvement", case=False).sum())
     st.header(f"Every footprint's SPC chart: {concern} show concern, {improving} improvement")
     st.caption(escape_markdown(ICON_KEY))
+    # Built (and cached) in 8 columns for a board screen and the PNG; a laptop's narrower column shows 5.
+    shown = fig if state.is_board() else spc_charts.relayout_small_multiples(fig, spc_charts.LAPTOP_COLUMNS)
     st.plotly_chart(
-        controls.figure(fig),
+        controls.figure(shown),
         key=f"spc_all_{measure}",
         config={"displaylogo": False},
         alt=f"{len(results)} small XmR charts of {info['name']}, sorted with special cause of concern first. "
@@ -104,7 +106,7 @@ def footprint_section(data: page_data.PageData, code: str, measure: str, recalcu
     icons = result.variation_icon.label
     if result.assurance_icon is not None:
         icons += f" · {result.assurance_icon.label}"
-    st.subheader(f"{info['name']}: {icons}")
+    st.subheader(escape_markdown(f"{info['name']}: {icons}"))
     st.plotly_chart(
         controls.figure(fig),
         key=f"xmr_{measure}",

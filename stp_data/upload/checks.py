@@ -20,6 +20,43 @@ SANE_ABS = 1e12
 SANE_PERCENT = (-1000.0, 1000.0)
 
 
+# A check's problems, held sparsely: (the records with a problem, each one's reason). A clean file has none, so
+# no per-record array of "" is ever built or compared.
+Found = tuple[np.ndarray, np.ndarray]
+NONE: Found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
+
+
+def found(reasons: np.ndarray, codes: np.ndarray) -> Found:
+    """The problems of records whose distinct cell (`codes`) has a reason ("" = fine) in `reasons`."""
+    bad = np.asarray(reasons != "", dtype=bool) if len(reasons) else np.zeros(0, dtype=bool)
+    if not bad.any():
+        return NONE
+    where = np.flatnonzero(bad[codes])
+    return where, np.asarray(reasons, dtype=object)[codes[where]]
+
+
+def found_where(mask: np.ndarray, reason: str) -> Found:
+    """The same reason for every record in `mask`."""
+    where = np.flatnonzero(mask)
+    return where, np.full(len(where), reason, dtype=object)
+
+
+def joined(*parts: Found) -> Found:
+    """Problems of one field from disjoint sets of records."""
+    parts = tuple(p for p in parts if len(p[0]))
+    if not parts:
+        return NONE
+    return np.concatenate([p[0] for p in parts]), np.concatenate([np.asarray(p[1], dtype=object) for p in parts])
+
+
+def first_index(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each distinct code, ascending; the position of its first record): np.unique(return_index=True), by hash."""
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    values = codes[first]
+    order = np.argsort(values, kind="stable")
+    return values[order], first[order]
+
+
 def distinct(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(integer code per record, each distinct cell once as an object array), in order of first appearance.
 
@@ -44,11 +81,20 @@ def per_distinct(cells: pd.Series, read: Callable[[str], tuple]) -> list[np.ndar
     ]
 
 
+def _any_order(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """distinct() in any order (for per-record results): a Categorical's own codes and categories, no hashing."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        codes = cells.array.codes
+        values = np.append(np.asarray(cells.array.categories, dtype=object), np.nan)  # code -1 (NaN), as factorize
+        return np.where(codes < 0, len(values) - 1, codes), values
+    return distinct(cells)
+
+
 def blank(cells: pd.Series) -> np.ndarray:
     """True where a cell is empty or only spaces, testing each distinct cell once."""
     if cells.empty:
         return np.zeros(0, dtype=bool)
-    found, uniques = pd.factorize(cells, use_na_sentinel=False)
+    found, uniques = _any_order(cells)
     return np.asarray([u is None or not str(u).strip() for u in uniques], dtype=bool)[found]
 
 
@@ -56,28 +102,43 @@ def stripped(cells: pd.Series) -> np.ndarray:
     """Each cell's text without surrounding spaces, as an object array."""
     if cells.empty:
         return np.zeros(0, dtype=object)
-    found, uniques = pd.factorize(cells, use_na_sentinel=False)
+    found, uniques = _any_order(cells)
     return np.asarray(["" if u is None else str(u).strip() for u in uniques], dtype=object)[found]
+
+
+def readings(cells: pd.Series, normal: Callable[[str], str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each record's reading as a code into the readings, -1 where none; the readings; True where a cell is
+    written but cannot be read), each distinct cell read once."""
+    raw, uniques = distinct(cells)
+    texts = ["" if u is None else str(u) for u in uniques]
+    readings = [normal(t) for t in texts]
+    choice, choices = pd.factorize(pd.Series(readings, dtype=object), use_na_sentinel=True)
+    unknown = np.asarray([bool(t.strip()) and pd.isna(r) for t, r in zip(texts, readings, strict=True)], dtype=bool)
+    return choice[raw], np.asarray(choices, dtype=object), unknown[raw]
 
 
 def codes(cells: pd.Series, known: Collection[str]) -> tuple[np.ndarray, np.ndarray]:
     """(normalised code, reason) per record: spaces removed and upper-cased, then checked against `known`."""
+    if cells.empty:
+        return np.array([], dtype=object), np.array([], dtype=object)
+    raw, code, reason = _distinct_codes(cells, known)
+    return code[raw], reason[raw]
 
-    code, reason, _, _ = coded_codes(cells, known)
-    return code, reason
 
-
-def coded_codes(cells: pd.Series, known: Collection[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """codes() plus an integer per record naming its normalised code (equal codes, equal integers) and the
-    normalised codes those integers name."""
+def coded_codes(cells: pd.Series, known: Collection[str]) -> tuple[np.ndarray, Found, np.ndarray, np.ndarray]:
+    """(normalised code per record, the records' problems, an integer per record naming its normalised code
+    (equal codes, equal integers), the normalised codes those integers name)."""
     if cells.empty:
         empty = np.array([], dtype=object)
-        return empty, empty, np.zeros(0, dtype=np.intp), empty
+        return empty, NONE, np.zeros(0, dtype=np.intp), empty
+    raw, code, reason = _distinct_codes(cells, known)
+    return code[raw], found(reason, raw), *recode(raw, code)
+
+
+def _distinct_codes(cells: pd.Series, known: Collection[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     raw, uniques = distinct(cells)
     read = [_read_code("" if u is None else str(u), known) for u in uniques]
-    code = np.asarray([c for c, _ in read], dtype=object)
-    reason = np.asarray([r for _, r in read], dtype=object)
-    return code[raw], reason[raw], *recode(raw, code)
+    return raw, np.asarray([c for c, _ in read], dtype=object), np.asarray([r for _, r in read], dtype=object)
 
 
 def _read_code(text: str, known: Collection[str]) -> tuple[str, str]:
@@ -123,26 +184,64 @@ def _numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return values, percent, readable
 
 
-def value_reasons(cells: pd.Series, values: np.ndarray, readable: np.ndarray, label: str) -> np.ndarray:
-    """Why each value cell is unusable ("" when it is fine): blank, or not a finite number."""
-    reasons = np.full(len(cells), "", dtype=object)
-    empty = blank(cells)
-    reasons[empty] = f"missing {label}"
-    bad = ~empty & ~readable
-    if bad.any():
-        shown = cells[bad].astype(str).str.strip().str.slice(0, 60)
-        reasons[bad] = [f"non-numeric {label} {s!r}" for s in shown]
-    return reasons
+def value_problems(cells: pd.Series, readable: np.ndarray, label: str) -> Found:
+    """Why each unusable value cell is unusable: blank, or not a finite number (a blank cell is never readable)."""
+    where = np.flatnonzero(~readable)
+    if not len(where):
+        return NONE
+    subset = cells.iloc[where]
+    empty = blank(subset)
+    shown = [str(s).strip()[:60] for s in subset.to_numpy(dtype=object)]
+    reasons = [f"missing {label}" if e else f"non-numeric {label} {s!r}" for e, s in zip(empty, shown, strict=True)]
+    return where, np.asarray(reasons, dtype=object)
 
 
-def sane_range_reasons(values: np.ndarray, units: np.ndarray, ok: np.ndarray) -> np.ndarray:
+def sane_range_problems(values: np.ndarray, units: np.ndarray, ok: np.ndarray) -> Found:
     """Values no measure in this unit can have: beyond ±1e12, or a % beyond ±1,000 (a change may be negative)."""
-    reasons = np.full(len(values), "", dtype=object)
-    huge = ok & (np.abs(values) > SANE_ABS)
-    reasons[huge] = [f"value {v:.3g} is beyond the sane range for any measure (±{SANE_ABS:.0e})" for v in values[huge]]
-    is_percent = units == "%"
-    outside = ok & ~huge & is_percent & ((values < SANE_PERCENT[0]) | (values > SANE_PERCENT[1]))
-    reasons[outside] = [
-        f"{v:,.6g}% is outside the sane range for a percentage (-1,000 to 1,000)" for v in values[outside]
-    ]
-    return reasons
+    huge = np.flatnonzero(ok & (np.abs(values) > SANE_ABS))
+    wide = np.flatnonzero(ok & (np.abs(values) <= SANE_ABS) & ((values < SANE_PERCENT[0]) | (values > SANE_PERCENT[1])))
+    outside = wide[units[wide] == "%"]
+    return joined(
+        (huge, [f"value {v:.3g} is beyond the sane range for any measure (±{SANE_ABS:.0e})" for v in values[huge]]),
+        (outside, [f"{v:,.6g}% is outside the sane range for a percentage (-1,000 to 1,000)" for v in values[outside]]),
+    )
+
+
+def settle(
+    rows: np.ndarray,
+    key_codes: np.ndarray,
+    key_uniques: np.ndarray,
+    given: np.ndarray,
+    choices: np.ndarray,
+    label: str,
+) -> tuple[dict[str, str], Found]:
+    """The first value given for each measure; later records giving another are rejected naming that row.
+
+    `given` is each record's value as a code into `choices` (-1: none given, or not to be read)."""
+    has = given >= 0
+    if not has.any():
+        return {}, NONE
+    # Integer codes and numpy throughout: a DataFrame of 100k strings costs more than the check itself.
+    # The measure keys' integer codes, renumbered in order of appearance among these records.
+    codes, seen = pd.factorize(key_codes[has], use_na_sentinel=False)
+    _, first_at = first_index(codes)
+    written = given[has]
+    first_given = written[first_at]
+    differs = written != first_given[codes]
+    problems = NONE
+    if differs.any():
+        where = np.flatnonzero(has)[differs]
+        first_rows = rows[has][first_at][codes[differs]]
+        problems = (
+            where,
+            np.asarray(
+                [
+                    f"{label} {g!r} differs from {e!r} given on row {r} for this measure"
+                    for g, e, r in zip(
+                        choices[given[where]], choices[first_given[codes[differs]]], first_rows, strict=True
+                    )
+                ],
+                dtype=object,
+            ),
+        )
+    return dict(zip(key_uniques[seen], choices[first_given], strict=True)), problems

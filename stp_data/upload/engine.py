@@ -193,51 +193,52 @@ def _records(body: pd.DataFrame, mapping: Mapping, roles: dict[str, str], positi
 def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list[str]) -> dict:
     """Every check on whole columns; returns the read fields and a frame of problems (record, column, reason)."""
     n = len(records)
-    problems: list[tuple[str, np.ndarray]] = []  # (field, reasons per record, "" = fine)
-    code, reason, code_codes, code_uniques = checks.coded_codes(records["code"], known)
-    problems.append(("code", reason))
+    problems: list[tuple[str, checks.Found]] = []  # (field, the records with a problem and their reasons)
+    code, code_found, code_codes, code_uniques = checks.coded_codes(records["code"], known)
+    problems.append(("code", code_found))
     identity = _measure_identity(records["measure"], mapping, notes)
-    problems.append(("measure", identity["reason"]))
+    problems.append(("measure", identity["found"]))
     spelling, parsed = periods.parse_distinct(records["period"])  # each distinct spelling parsed once
     period_codes, period_uniques = checks.recode(spelling, parsed["label"].to_numpy(dtype=object))
     period_end = parsed["end"].to_numpy(dtype=object)[spelling] if n else np.array([], dtype=object)
-    problems.append(("period", np.where(checks.blank(records["period"]), "missing period", "")))
+    problems.append(("period", checks.found_where(checks.blank(records["period"]), "missing period")))
     if parsed["day_first"].any():
         notes.append("Dates written dd/mm/yyyy were read the UK way, day first (05/06/2018 is 5 June 2018).")
     values, percent, readable = checks.numbers(records["value"])
-    problems.append(("value", checks.value_reasons(records["value"], values, readable, "value")))
-    units, unit_reason = _units(records, identity, percent, mapping)
-    problems.append(("unit", unit_reason))
-    if (unit_reason == MISSING_UNIT).any():
+    problems.append(("value", checks.value_problems(records["value"], readable, "value")))
+    units, unit_found, unit_missing = _units(records, identity, percent, mapping)
+    problems.append(("unit", unit_found))
+    if unit_missing:
         notes.append(
             "Some measures have no unit: give one in a 'unit' column (in a wide file, a row whose code cell says "
             "'unit'), or choose one in the mapping: one of " + "; ".join(UNITS) + ", or a short word of your own."
         )
-    polarity, polarity_reason = _polarities(records, identity, mapping)
-    problems.append(("polarity", polarity_reason))
-    population, pop_reason = _optional_number(records["population"], "population", whole=True)
-    problems.append(("population", pop_reason))
-    target, target_reason = _optional_number(records["target"], "target", whole=False)
-    problems.append(("target", target_reason))
-    ok = ~np.any([r != "" for _, r in problems], axis=0) if problems else np.ones(n, dtype=bool)
-    problems.append(("value", checks.sane_range_reasons(values, units, ok & readable)))
-    ok &= problems[-1][1] == ""
+    polarity, polarity_found = _polarities(records, identity, mapping)
+    problems.append(("polarity", polarity_found))
+    population, pop_found = _optional_number(records["population"], "population", whole=True)
+    problems.append(("population", pop_found))
+    target, target_found = _optional_number(records["target"], "target", whole=False)
+    problems.append(("target", target_found))
+    ok = np.ones(n, dtype=bool)
+    for _, (where, _) in problems:
+        ok[where] = False
+    problems.append(("value", checks.sane_range_problems(values, units, ok & readable)))
+    ok[problems[-1][1][0]] = False
     problems.append(("code", _duplicates(records, code_codes, identity["measure_codes"], period_codes, ok)))
     # Only the records with a problem become rows here: building a frame of 100k empty reasons is most of the cost.
-    found = [(i, f, r, np.flatnonzero(r != "")) for i, (f, r) in enumerate(problems)]
     frame = pd.DataFrame(
         {
-            "record": np.concatenate([where for *_, where in found]).astype(np.int64),
-            "field": np.concatenate([np.full(len(where), f, dtype=object) for _, f, _, where in found]),
-            "reason": np.concatenate([r[where] for *_, r, where in found]),
-            "order": np.concatenate([np.full(len(where), i) for i, *_, where in found]),
+            "record": np.concatenate([where for _, (where, _) in problems]).astype(np.int64),
+            "field": np.concatenate([np.full(len(where), f, dtype=object) for f, (where, _) in problems]),
+            "reason": np.concatenate([np.asarray(r, dtype=object) for _, (_, r) in problems]),
+            "order": np.concatenate([np.full(len(where), i) for i, (_, (where, _)) in enumerate(problems)]),
         }
     )
     bad = np.zeros(n, dtype=bool)
     bad[frame["record"].to_numpy()] = True
     # A measure's unit and polarity are the same on all its records: read them at each key's first record.
-    _, first = np.unique(identity["key_codes"], return_index=True)
-    keys = identity["key_uniques"][np.unique(identity["key_codes"])] if n else np.array([], dtype=object)
+    present, first = checks.first_index(identity["key_codes"])
+    keys = identity["key_uniques"][present] if n else np.array([], dtype=object)
     table = identity["table"].assign(
         unit=lambda t: t["key"].map(dict(zip(keys, units[first], strict=True))),
         polarity=lambda t: t["key"].map(dict(zip(keys, polarity[first], strict=True))).fillna("neutral"),
@@ -302,13 +303,17 @@ def _measure_identity(cells: pd.Series, mapping: Mapping, notes: list[str]) -> d
     for same in by_slug.values():
         if len(same) > 1:
             notes.append("Kept apart as different measures: " + ", ".join(f"'{s}'" for s in same) + ".")
-    record_keys = np.asarray(keys, dtype=object)[codes] if len(cells) else np.array([], dtype=object)
-    measure = np.asarray([ids.get(k, "") for k in keys], dtype=object)[codes] if len(cells) else record_keys
+    nothing = np.array([], dtype=object)
+    measure = np.asarray([ids.get(k, "") for k in keys], dtype=object)[codes] if len(cells) else nothing
+    reasons = np.asarray(reasons, dtype=object)
+    spec_names = {}
+    for m in mapping.measures:  # the first spec of each key, as next() over the list found it
+        spec_names.setdefault(vocab.measure_key(m.key), m)
     table = pd.DataFrame(
         {
             "key": list(first_name),
             "measure": [ids[k] for k in first_name],
-            "name": [_spec_name(mapping, nm) for nm in first_name.values()],
+            "name": [_spec_name(mapping, nm, spec_names) for nm in first_name.values()],
         }
     )
     key_codes, key_uniques = checks.recode(codes, np.asarray(keys, dtype=object))
@@ -319,16 +324,17 @@ def _measure_identity(cells: pd.Series, mapping: Mapping, notes: list[str]) -> d
         "measure_uniques": measure_uniques,
         "codes": codes,
         "keys": keys,
-        "key": record_keys,
         "key_codes": key_codes,
         "key_uniques": key_uniques,
-        "reason": np.asarray(reasons, dtype=object)[codes] if len(cells) else record_keys,
+        "found": checks.found(reasons, codes) if len(cells) else checks.NONE,
+        # True where the record names a usable measure
+        "named": (reasons == "")[codes] if len(cells) else np.zeros(0, dtype=bool),
         "table": table,
     }
 
 
-def _spec_name(mapping: Mapping, written: str) -> str:
-    spec = next((m for m in mapping.measures if vocab.measure_key(m.key) == vocab.measure_key(written)), None)
+def _spec_name(mapping: Mapping, written: str, specs: dict) -> str:
+    spec = specs.get(vocab.measure_key(written))
     return (spec.name or written) if spec and mapping.layout == "tidy" else written
 
 
@@ -340,35 +346,55 @@ def _spec_for_key(mapping: Mapping) -> dict[str, object]:
 
 def _units(
     records: pd.DataFrame, identity: dict, percent: np.ndarray, mapping: Mapping
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each record's unit (a property of its measure) and why it is unusable ("" = fine)."""
-    n = len(records)
-    reasons = np.full(n, "", dtype=object)
-    (given,) = checks.per_distinct(records["unit"], lambda t: (vocab.normal_unit(t),)) if n else [np.array([])]
-    written = checks.stripped(records["unit"])
-    unknown = (written != "") & pd.isna(given)
-    reasons[unknown] = [
-        f"unknown unit {w[:60]!r} (use one of: {'; '.join(UNITS)}, or a short word)" for w in written[unknown]
-    ]
-    given = np.where(pd.isna(given) & percent, "%", given)
-    settled = _settle(records["row"].to_numpy(), identity, given, reasons, "unit", identity["reason"] == "")
+) -> tuple[np.ndarray, checks.Found, bool]:
+    """Each record's unit (a property of its measure), why it is unusable, and whether any measure has none."""
+    if not len(records):
+        return np.array([], dtype=object), checks.NONE, False
+    given, choices, unknown = checks.readings(records["unit"], vocab.normal_unit)
+    written = checks.stripped(records["unit"]) if unknown.any() else None
+    unknown_found = (
+        np.flatnonzero(unknown),
+        [f"unknown unit {w[:60]!r} (use one of: {'; '.join(UNITS)}, or a short word)" for w in written[unknown]]
+        if written is not None
+        else [],
+    )
+    if ((given < 0) & percent).any():  # a % sign in the value gives the unit where no cell does
+        choices = np.append(choices, "%") if "%" not in choices else choices
+        given = np.where((given < 0) & percent, int(np.flatnonzero(choices == "%")[0]), given)
+    rows = records["row"].to_numpy()
+    settled, differs = checks.settle(
+        rows,
+        identity["key_codes"],
+        identity["key_uniques"],
+        np.where(identity["named"] & ~unknown, given, -1),
+        choices,
+        "unit",
+    )
     specs = _spec_for_key(mapping)
     final = [getattr(specs.get(k), "unit", "") or settled.get(k, "") for k in identity["keys"]]
-    units = np.asarray(final, dtype=object)[identity["codes"]] if n else np.array([], dtype=object)
-    missing = (units == "") & (identity["reason"] == "") & (reasons == "")
-    reasons[missing] = MISSING_UNIT
-    return units, reasons
+    final = np.asarray(final, dtype=object)
+    units = final[identity["codes"]]
+    missing = (final == "")[identity["codes"]] & identity["named"] & ~unknown
+    missing[differs[0]] = False
+    return units, checks.joined(unknown_found, differs, checks.found_where(missing, MISSING_UNIT)), bool(missing.any())
 
 
-def _polarities(records: pd.DataFrame, identity: dict, mapping: Mapping) -> tuple[np.ndarray, np.ndarray]:
-    n = len(records)
-    reasons = np.full(n, "", dtype=object)
-    (given,) = checks.per_distinct(records["polarity"], lambda t: (vocab.normal_polarity(t),)) if n else [np.array([])]
-    written = checks.stripped(records["polarity"])
-    unknown = (written != "") & pd.isna(given)
-    choices = "; ".join(vocab.POLARITY_WORDS.values())
-    reasons[unknown] = [f"unknown polarity {w[:60]!r} (use one of: {choices})" for w in written[unknown]]
-    settled = _settle(records["row"].to_numpy(), identity, given, reasons, "polarity", identity["reason"] == "")
+def _polarities(records: pd.DataFrame, identity: dict, mapping: Mapping) -> tuple[np.ndarray, checks.Found]:
+    if not len(records):
+        return np.array([], dtype=object), checks.NONE
+    given, choices, unknown = checks.readings(records["polarity"], vocab.normal_polarity)
+    where = np.flatnonzero(unknown)
+    words = "; ".join(vocab.POLARITY_WORDS.values())
+    written = checks.stripped(records["polarity"].iloc[where]) if len(where) else np.array([], dtype=object)
+    unknown_found = (where, [f"unknown polarity {w[:60]!r} (use one of: {words})" for w in written])
+    settled, differs = checks.settle(
+        records["row"].to_numpy(),
+        identity["key_codes"],
+        identity["key_uniques"],
+        np.where(identity["named"] & ~unknown, given, -1),
+        choices,
+        "polarity",
+    )
     specs = _spec_for_key(mapping)
     final = {}
     for k in set(identity["keys"]):
@@ -380,65 +406,42 @@ def _polarities(records: pd.DataFrame, identity: dict, mapping: Mapping) -> tupl
             if (mapping.layout == "tidy" and from_spec == "neutral" and k in settled)
             else (from_spec or settled.get(k) or "neutral")
         )
-    polarity = (
-        np.asarray([final[k] for k in identity["keys"]], dtype=object)[identity["codes"]]
-        if n
-        else np.array([], dtype=object)
-    )
-    return polarity, reasons
+    polarity = np.asarray([final[k] for k in identity["keys"]], dtype=object)[identity["codes"]]
+    return polarity, checks.joined(unknown_found, differs)
 
 
-def _settle(
-    rows: np.ndarray, identity: dict, given: np.ndarray, reasons: np.ndarray, label: str, named: np.ndarray
-) -> dict[str, str]:
-    """The first value given for each measure; later records giving another are rejected naming that row."""
-    has = named & ~pd.isna(given) & (reasons == "")
-    if not has.any():
-        return {}
-    # Integer codes and numpy throughout: a DataFrame of 100k strings costs more than the check itself.
-    # The measure keys' integer codes, renumbered in order of appearance among these records.
-    key_codes, seen = pd.factorize(identity["key_codes"][has], use_na_sentinel=False)
-    key_uniques = identity["key_uniques"][seen]
-    _, first_at = np.unique(key_codes, return_index=True)
-    first_given = given[has][first_at]
-    first_rows = rows[has][first_at]
-    expected = first_given[key_codes]
-    differs = given[has] != expected
-    if differs.any():
-        where = np.flatnonzero(has)[differs]
-        reasons[where] = [
-            f"{label} {g!r} differs from {e!r} given on row {r} for this measure"
-            for g, e, r in zip(given[where], expected[differs], first_rows[key_codes[differs]], strict=True)
-        ]
-    return dict(zip(key_uniques[np.unique(key_codes)], first_given, strict=True))
-
-
-def _optional_number(cells: pd.Series, label: str, *, whole: bool) -> tuple[np.ndarray, np.ndarray]:
+def _optional_number(cells: pd.Series, label: str, *, whole: bool) -> tuple[np.ndarray, checks.Found]:
     blank = checks.blank(cells)
     if blank.all():  # an optional column the file does not have
-        return np.full(len(cells), np.nan), np.full(len(cells), "", dtype=object)
+        return np.full(len(cells), np.nan), checks.NONE
     values, _, readable = checks.numbers(cells)
-    reasons = np.where(blank, "", checks.value_reasons(cells, values, readable, label)).astype(object)
+    unreadable = checks.value_problems(cells, readable, label)
+    keep = ~blank[unreadable[0]]
+    unreadable = unreadable[0][keep], unreadable[1][keep]
+    wrong = checks.NONE
     if whole:
         bad = ~blank & readable & ((values <= 0) | (np.mod(np.nan_to_num(values), 1) != 0) | (values > 1e10))
-        reasons[bad] = f"{label} must be a positive whole number"
-    values = np.where(blank | (reasons != ""), np.nan, values)
-    return values, reasons
+        wrong = checks.found_where(bad, f"{label} must be a positive whole number")
+    dropped = blank.copy()
+    dropped[unreadable[0]] = True
+    dropped[wrong[0]] = True
+    return np.where(dropped, np.nan, values), checks.joined(unreadable, wrong)
 
 
-def _duplicates(records: pd.DataFrame, code, measure, period, ok: np.ndarray) -> np.ndarray:
+def _duplicates(records: pd.DataFrame, code, measure, period, ok: np.ndarray) -> checks.Found:
     """Later repeats of footprint x measure x period among otherwise good records, naming the first row."""
-    reasons = np.full(len(records), "", dtype=object)
     if not ok.any():
-        return reasons
+        return checks.NONE
     key = np.zeros(int(ok.sum()), dtype=np.int64)
     for part in (code[ok], measure[ok], period[ok]):
         found, uniques = pd.factorize(part, use_na_sentinel=False)
         key = key * (len(uniques) + 1) + found
     repeated = pd.Series(key).duplicated().to_numpy()
-    if repeated.any():
-        rows = records["row"].to_numpy()[ok]
-        first = pd.Series(rows).groupby(key, sort=False).transform("first").to_numpy()
-        where = np.flatnonzero(ok)[repeated]
-        reasons[where] = [f"duplicate footprint, measure and period: row {r} already gives it" for r in first[repeated]]
-    return reasons
+    if not repeated.any():
+        return checks.NONE
+    rows = records["row"].to_numpy()[ok]
+    first = pd.Series(rows).groupby(key, sort=False).transform("first").to_numpy()
+    where = np.flatnonzero(ok)[repeated]
+    return where, np.asarray(
+        [f"duplicate footprint, measure and period: row {r} already gives it" for r in first[repeated]], dtype=object
+    )

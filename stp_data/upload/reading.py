@@ -216,18 +216,26 @@ def _trim(cells: pd.DataFrame) -> pd.DataFrame:
 
 def _used_extent(cells: pd.DataFrame) -> tuple[int, int]:
     """(rows, columns) up to the last non-blank row and column of a frame of Categoricals, testing each distinct
-    text once and the cells by their integer codes."""
-    blank = np.ones((len(cells), cells.shape[1]), dtype=bool)
-    for j, column in enumerate(cells.columns):
-        values = cells[column].array
+    text once and the cells by their integer codes; walks in from the edges (usually one row, one column)."""
+
+    def blank(j: int, rows: slice) -> np.ndarray:
+        values = cells[cells.columns[j]].array
         categories = values.categories
         empty = np.asarray(categories.isna() | (categories == ""), dtype=bool)
-        codes = values.codes
-        blank[:, j] = np.where(codes < 0, True, empty[np.maximum(codes, 0)] if len(empty) else True)
-    filled_rows = np.flatnonzero(~blank.all(axis=1))
-    last_row = int(filled_rows[-1]) + 1 if len(filled_rows) else 0
-    filled_columns = np.flatnonzero(~blank[:last_row].all(axis=0))
-    return last_row, (int(filled_columns[-1]) + 1 if len(filled_columns) else 0)
+        codes = values.codes[rows]
+        return np.where(codes < 0, True, empty[np.maximum(codes, 0)] if len(empty) else True)
+
+    n, width = cells.shape
+    if n and not all(blank(j, slice(n - 1, n)).all() for j in range(width)):
+        last_row = n
+    else:
+        every = np.column_stack([blank(j, slice(0, n)) for j in range(width)]) if n else np.ones((0, width), bool)
+        filled_rows = np.flatnonzero(~every.all(axis=1))
+        last_row = int(filled_rows[-1]) + 1 if len(filled_rows) else 0
+    last_column = width
+    while last_column and blank(last_column - 1, slice(0, last_row)).all():
+        last_column -= 1
+    return last_row, last_column
 
 
 def _categorical(cells: pd.DataFrame) -> bool:

@@ -4,11 +4,14 @@ one line per rejected user row with its reasons and cells."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandera.api.pandas.container import DataFrameSchema
+from pandera.errors import SchemaError
 
 from stp_data import schemas
 from stp_data.metrics import METRIC_COLUMNS, catalogue_schema
@@ -114,35 +117,67 @@ def rejected_lines(raw: RawTable, problems: pd.DataFrame, names: list[str], reco
     return pd.concat([grouped[REPORT], cells], axis=1).astype({"row": "int64"})
 
 
+# Catalogue fields this package sets the same on every upload's rows: the file cannot change them.
+FIXED = {
+    "theme": USER_THEME,
+    "decimals": 1,
+    "england_method": "none",
+    "file": USER_FILE,
+    "publisher": "Your data",
+    "url": None,
+    "licence": "Loaded by the user",
+}
+
+
 def catalogue_rows(table: pd.DataFrame, filename: str, loaded: dt.datetime) -> pd.DataFrame:
-    schema = catalogue_schema()
+    """The catalogue rows of the upload's measures, validated by the catalogue's own pandera schema."""
+    schema, varying = _user_schemas()
     rows = {
         "measure": table["measure"].tolist(),
-        "theme": USER_THEME,
         "name": table["name"].tolist(),
         "short_name": table["name"].tolist(),
         "unit": table["unit"].tolist(),
         "polarity": table["polarity"].tolist(),
-        "decimals": 1,
-        "england_method": "none",
-        "file": USER_FILE,
-        "publisher": "Your data",
         "title": filename,
-        "url": None,
         "published": loaded.date().isoformat(),
-        "licence": "Loaded by the user",
         "notes": f"Loaded from {filename} at {loaded:%Y-%m-%d %H:%M}",
-    }
-    n = len(table)
-    frame = pd.DataFrame(
+    } | FIXED
+    frame = _text_frame(rows, len(table), list(schema.columns))
+    if not len(table):
+        return frame
+    try:
+        # The fields FIXED sets were checked once by the same schema (_fixed_fields_valid); each upload checks
+        # the fields its file gives. Stops at the first failure, then the whole check below names every one.
+        _fixed_fields_valid()
+        varying.validate(frame)
+        return frame
+    except SchemaError:
+        return schemas.validate(frame, schema, filename)
+
+
+def _text_frame(rows: dict, n: int, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             column: pd.array(
                 value if isinstance(value, list) else [value] * n, dtype="Int64" if column == "decimals" else "str"
             )
             for column, value in rows.items()
         },
-        columns=list(schema.columns),
+        columns=columns,
     )
-    # Free-text units (score, index, days) are the user's own: the catalogue's unit list does not bind them.
-    relaxed = schema.update_column("unit", checks=[])
-    return schemas.validate(frame, relaxed, filename) if n else frame
+
+
+@functools.cache
+def _user_schemas() -> tuple[DataFrameSchema, DataFrameSchema]:
+    """(the catalogue schema for a user's rows, its columns the file gives). Free-text units (score, index,
+    days) are the user's own: the catalogue's unit list does not bind them."""
+    relaxed = catalogue_schema().update_column("unit", checks=[])
+    return relaxed, relaxed.select_columns([c for c in relaxed.columns if c not in FIXED])
+
+
+@functools.cache
+def _fixed_fields_valid() -> bool:
+    """FIXED checked by the catalogue schema, once per process (SchemaError, not cached, if ever not)."""
+    schema = _user_schemas()[0]
+    schema.select_columns(list(FIXED)).validate(_text_frame(dict(FIXED), 1, [c for c in schema.columns if c in FIXED]))
+    return True

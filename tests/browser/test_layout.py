@@ -117,26 +117,12 @@ def _overlap(a: dict, b: dict) -> float:
     return min(width, height)
 
 
-# Charts whose builders (charts/progress.py, charts/spc.py) are another engineer's, known to overlap or clip at
-# these sizes (issue 15, reported to the lead): their problems make a test xfail, naming them, rather than fail.
-# Anything else fails. Matched on the start of the chart's alt text.
-OTHERS_KNOWN = (
-    "Small line charts of",  # footprint page: workforce small multiples (progress.footprint_trend_small_multiples)
-    "Step lines:",  # progress: time to ICS (progress.time_to_ics_chart)
-    "One row per footprint",  # progress: journeys swimlane
-    "44 small XmR charts",  # emergency care: SPC small multiples (spc.py)
-    "XmR chart of",  # footprint / emergency care: one XmR chart (spc.py)
-    "Line chart of",  # theme pages: every footprint over time (progress.trend_lines)
-)
-
-
 def chart_problems(page) -> list[str]:
     """Overlapping or clipped text in any chart on the page, described for a failure message."""
     problems = []
     for chart in page.evaluate(_CHART_TEXT):
         boxes, bounds = chart["boxes"], chart["bounds"]
-        known = " [known: not this file's chart]" if chart["label"].startswith(OTHERS_KNOWN) else ""
-        where = f"chart {chart['index']} ({chart['label'][:50]}){known}"
+        where = f"chart {chart['index']} ({chart['label'][:50]})"
         for box in boxes:
             outside = (
                 box["left"] < bounds["left"] - CLIP_TOLERANCE_PX
@@ -154,11 +140,8 @@ def chart_problems(page) -> list[str]:
 
 
 def check(problems: list[str]) -> None:
-    """Fail on any problem in a chart of ours; xfail, naming them, when only known charts of others have any."""
-    ours = [problem for problem in problems if "[known:" not in problem]
-    assert ours == [], "\n".join(ours)
-    if problems:
-        pytest.xfail("known problems in other builders' charts:\n" + "\n".join(problems[:20]))
+    """Fail on any overlapping or clipped text in any chart, naming each."""
+    assert problems == [], "\n".join(problems)
 
 
 def chart_font_sizes(page) -> list[tuple[float, str]]:

@@ -43,7 +43,9 @@ def test_time_to_ics_has_a_step_line_per_group_and_wave_markers(inputs):
     assert len(lines) == 5 and all(t.line.shape == "hv" for t in lines)
     assert lines[0].name.startswith("Outstanding (5)")
     assert len(fig.layout.shapes) == len(months)
-    assert {a.text for a in fig.layout.annotations} >= {"Jun 2017", "2020", "Dec 2020"}
+    assert {a.text for a in fig.layout.annotations} == set(months["label"])  # milestones only: no source line
+    assert all(a.textangle == -90 for a in fig.layout.annotations)  # upright: Feb, May, Aug 2018 stay apart
+    assert fig.layout.meta["source_note"] == progress.DATE_RULE
     joined = [row[4] for t in lines for row in t.customdata]
     assert any("&lt;b onmouseover" in j for j in joined)
     assert HOSTILE not in all_text(fig) and fig.layout.title.text == "Time to &lt;ICS&gt;"
@@ -89,6 +91,7 @@ def test_swimlane_rows_and_inferred_markers_are_hollow(inputs):
     assert len(by_name["Merger (Aug 2018)"].x) == 3
     assert list(fig.layout.yaxis.categoryarray)[-1] == paths["name"].iloc[0]
     assert HOSTILE not in all_text(fig)
+    assert fig.layout.meta["source_note"] == progress.DATE_RULE and not fig.layout.annotations
 
 
 def test_trend_lines_band_only_for_ranked_measures(inputs):
@@ -96,7 +99,11 @@ def test_trend_lines_band_only_for_ranked_measures(inputs):
     names = dict(zip(profiles["code"], profiles["name"], strict=True)) | {"E54000045": HOSTILE}
     trend = journey.measure_trend(bundle.metrics, bundle.measures, "gp_fte_per100k", "E54000045")
     series = journey.measure_series(bundle.metrics, "gp_fte_per100k")
-    fig = progress.trend_lines(series, trend, names=names, code="E54000045", measure_name="GP FTE", unit="per 100k")
+    fig = progress.trend_lines(
+        series, trend, names=names, code="E54000045", measure_name="GP FTE", unit="per 100k", note="Source: NHS"
+    )
+    assert fig.layout.meta["source_note"] == "Source: NHS" and not fig.layout.annotations
+    assert "Sep 2015" in fig.layout.xaxis.ticktext
     names_shown = [t.name for t in fig.data]
     assert "Middle half of footprints" in names_shown and "England" in names_shown and "Each footprint" in names_shown
     assert HOSTILE not in all_text(fig)
@@ -112,10 +119,33 @@ def test_trend_lines_band_only_for_ranked_measures(inputs):
 def test_small_multiples_one_panel_per_measure(inputs):
     bundle, _, _, _ = inputs
     trends = journey.footprint_trends(bundle.metrics, bundle.measures, "E54000005", "workforce")
-    fig = progress.footprint_trend_small_multiples(trends, name=HOSTILE, title="Workforce over time")
+    fig = progress.footprint_trend_small_multiples(trends, name=HOSTILE, title="Workforce over time", note="Src")
     measures = trends["measure"].nunique()
-    assert len(fig.layout.annotations) >= measures
+    assert len(fig.layout.annotations) == measures  # the panel titles; the source line is not drawn
+    assert fig.layout.meta["source_note"] == "Src"
+    first = trends.drop_duplicates("measure")
+    assert [a.text for a in fig.layout.annotations] == list(first["short_name"])
+    assert [a.hovertext for a in fig.layout.annotations] == list(first["name"])
+    ticks = [t for axis in ("xaxis", "xaxis2") for t in fig.layout[axis].ticktext]
+    assert "Sep 2015" in ticks and not any("September" in t for t in ticks)
+    assert fig.layout.xaxis.tickangle == 0
     footprint_traces = [t for t in fig.data if t.legendgroup == "&lt;b onmouseover=alert(1)&gt;Evil&lt;/b&gt; &amp; Co"]
     assert len(footprint_traces) == measures
     assert sum(1 for t in fig.data if t.name == "England" and t.showlegend) == 1
     assert HOSTILE not in all_text(fig)
+
+
+def test_short_period_abbreviates_month_names_only():
+    assert progress.short_period("September 2015") == "Sep 2015"
+    assert progress.short_period("June 2018") == "Jun 2018"
+    assert progress.short_period("2019-20 Q1") == "2019-20 Q1"
+
+
+def test_source_note_is_escaped_once():
+    from charts.style import add_source_note
+
+    fig = go.Figure()
+    add_source_note(fig, "Source: A & B <i>report</i> " + "word " * 30, chars_per_line=40)
+    text = fig.layout.annotations[0].text
+    assert "&amp; B &lt;i&gt;report&lt;/i&gt;" in text and "<i>" not in text and "&amp;amp;" not in text
+    assert text.count("<br>") >= 3  # wrapped, the line breaks being the only markup

@@ -46,6 +46,9 @@ def test_xmr_chart_traces_and_badges(data):
     badges = [a.text for a in fig.layout.annotations if a.bgcolor]
     assert any(result.variation_icon.label in b for b in badges)
     assert any(result.assurance_icon.label in b for b in badges)
+    # The source line is kept for the page and PNG exports, never drawn inside the chart (cut off when narrow).
+    assert fig.layout.meta["source_note"] == "Source: NHS England"
+    assert not any("Source" in (a.text or "") for a in fig.layout.annotations)
 
 
 def test_special_points_coloured_by_mdc_meaning():
@@ -93,6 +96,16 @@ def test_data_text_is_escaped():
         [("E54000005", frame, spc.xmr(frame))], {"E54000005": "<img src=x>"}, unit="%", decimals=1, note="n"
     )
     assert "<img" not in small.to_json()
+    assert small.layout.annotations[0].hovertext == "&lt;img src=x&gt;"
+
+
+def test_panel_names_wrap_on_two_lines_at_most():
+    assert charts.panel_name("Frimley") == "Frimley"
+    assert charts.panel_name("Hampshire and the Isle of Wight") == "Hampshire and the<br>Isle of Wight"
+    long = charts.panel_name("Durham, Darlington, Teesside, Hambleton, Richmondshire and Whitby")
+    lines = long.split("<br>")
+    assert len(lines) == 2 and all(len(line) <= 20 for line in lines) and lines[1].endswith("…")
+    assert charts.panel_name("A & <B>") == "A &amp; &lt;B&gt;"
 
 
 def test_small_multiples_all_44_sorted(data):
@@ -100,11 +113,32 @@ def test_small_multiples_all_44_sorted(data):
     results = e.all_footprints_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, bundle.codes)
     order = e.small_multiples_order({c: r.variation for c, (_, r) in results.items()}, names)
     fig = charts.small_multiples([(c, *results[c]) for c in order], names, unit="%", decimals=1, note="n")
-    titles = [a.text for a in fig.layout.annotations][:44]
-    assert len(titles) == 44
+    titles = [a.text for a in fig.layout.annotations]
+    assert len(titles) == 44  # one per panel: no source line drawn inside the chart
     first = results[order[0]][1].variation_icon.label
     assert first in titles[0]
+    # A panel title is at most two lines of name and the badge; the hover has the name in full.
+    assert all(t.count("<br>") <= 2 for t in titles)
+    assert [a.hovertext for a in fig.layout.annotations] == [names[c] for c in order]
+    assert fig.layout.meta["source_note"] == "n"
     values = [t for t in fig.data if t.name == "Value"]
     assert len(values) == 44 and sum(bool(t.showlegend) for t in values) == 1
     assert sum(t.name == "Missing or partial return" for t in fig.data) == 2  # E54000009 and E54000025
-    assert fig.layout.height <= 1100  # 6 rows of 150 px + margins: one board screen
+    # 8 columns and 6 rows for a board screen and a 1600 px export; rows a fixed 65 px apart (room for a
+    # three-line title at 18 px once for_board scales the height).
+    assert fig.layout.height == 6 * charts.PANEL_HEIGHT + 100 + 70
+    assert fig.layout.yaxis.domain[0] - fig.layout.yaxis9.domain[1] == pytest.approx(65 / (6 * charts.PANEL_HEIGHT))
+    # A laptop's column: the same figure relaid in 5 columns and 9 rows, exactly as if built so, titles rewrapped.
+    laptop = charts.relayout_small_multiples(fig, 5)
+    built = charts.small_multiples([(c, *results[c]) for c in order], names, unit="%", decimals=1, note="n", columns=5)
+    assert laptop.layout.height == built.layout.height == 9 * charts.PANEL_HEIGHT + 100 + 70
+    for i in (1, 6, 44):
+        axis = "" if i == 1 else str(i)
+        for name in (f"xaxis{axis}", f"yaxis{axis}"):
+            assert laptop.layout[name].domain == pytest.approx(built.layout[name].domain)
+    assert [a.text for a in laptop.layout.annotations] == [a.text for a in built.layout.annotations]
+    place = [v for a in laptop.layout.annotations for v in (a.x, a.y)]
+    assert place == pytest.approx([v for a in built.layout.annotations for v in (a.x, a.y)])
+    assert laptop.layout.legend.y == pytest.approx(built.layout.legend.y)
+    assert not laptop.layout.xaxis48.visible  # the 8-column grid's empty cells are hidden
+    assert fig.layout.height == 6 * charts.PANEL_HEIGHT + 100 + 70  # the cached figure itself is untouched

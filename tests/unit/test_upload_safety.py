@@ -95,3 +95,17 @@ def test_the_histogram_survives_huge_values():
     fig = measure_histogram(values, {}, unit="count", spread=None, england=None, note="n")
     assert sum(fig.data[0].y) == 3
     assert "1 value(s) too large to chart left out" in fig.layout.annotations[-1].text
+
+
+def test_a_bad_catalogue_field_still_gets_the_full_report():
+    # The user's catalogue rows are checked by a fast path first; a failure must fall back to the full pandera report.
+    from stp_data.upload import report as upload_report
+
+    assert hasattr(upload_report, "__file__")
+    upload = parse_metrics_file(
+        b"code,measure,period,value,unit,polarity\nE54000005,Beds,2018,5,count,sideways is better\n",
+        "polarity.csv",
+        KNOWN,
+    )
+    reasons = " ".join(upload.rejected["reason"]) + " ".join(upload.notes)
+    assert "polarity" in reasons.lower()
