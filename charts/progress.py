@@ -26,6 +26,7 @@ from charts.style import (
 )
 from geo.boundaries import geojson_bounds, geojson_data_url
 from stp_data import journey
+from stp_data.loading import Bundle
 from stp_data.ratings import UNPUBLISHED
 
 # A blue sequence for the designation stages, distinct from the red-blue rating colours; the legend names each.
@@ -573,3 +574,21 @@ def footprint_trend_small_multiples(
     if note:
         _keep_note(fig, note)
     return fig
+
+
+WORKFORCE_TRENDS_SOURCE = "Source: NHS Digital workforce statistics; ONS mid-year population (see Data & sources)."
+
+
+def footprint_workforce_trends(bundle: Bundle, code: str, name: str) -> tuple[pd.DataFrame, go.Figure | None]:
+    """A footprint's workforce measures over time (journey.footprint_trends) and their small multiples."""
+    trends = journey.footprint_trends(bundle.metrics, bundle.measures, code, "workforce")
+    if trends.empty:
+        return trends, None
+    return trends, footprint_trend_small_multiples(trends, name=name, note=WORKFORCE_TRENDS_SOURCE)
+
+
+PROGRESS_SOURCE = (
+    "Source: NHS England, HSJ, LGC, Healthcare Leader, National Health Executive and others as cited per milestone "
+    "(Data & sources: ICS designations 2017-2022). Dates as precise as the sources: a month or year alone is "
+    "placed at its start and labelled as published."
+)

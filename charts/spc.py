@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, base_layout
 from stp_data import spc
+from stp_data.loading import Bundle
 
 CONCERN = "#E46C0A"  # MDC orange, darkened enough to read as text on white
 IMPROVEMENT = "#289DE0"
@@ -449,3 +450,28 @@ def ordered_small_multiples(
         note=f"Source: {info['publisher']}, {info['title']} ({info['published']}).",
         columns=columns,
     )
+
+
+def footprint_xmr(
+    bundle: Bundle, code: str, measure: str, *, recalculate: bool = False
+) -> tuple[pd.DataFrame, spc.SpcResult, go.Figure]:
+    """One footprint's XmR chart of a catalogue measure: its series, the rules' result and the figure (England,
+    target, flagged points, Burton's move annotated where it applies)."""
+    from stp_data import emergency
+
+    info = bundle.measures.set_index("measure").loc[measure]
+    breaks = [emergency.BURTON_BREAK] if recalculate else []
+    series, result = emergency.footprint_spc(
+        bundle.metrics, bundle.measures, bundle.flags, measure, code, recalculate_from=breaks
+    )
+    england = emergency.england_series(bundle.metrics, bundle.measures, measure)
+    fig = xmr_chart(
+        series,
+        result,
+        unit=info["unit"],
+        decimals=int(info["decimals"]),
+        note=f"Source: {info['publisher']}, {info['title']} ({info['published']}).",
+        england=england if not england.empty else None,
+        annotate_burton=emergency.burton_applies(code, measure, series),
+    )
+    return series, result, fig

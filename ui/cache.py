@@ -145,3 +145,58 @@ def progress_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Data
         journey.milestone_months(b.designations, b.codes),
         journey.milestones(b.designations, b.codes),
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def default_footprint_xmr(code: str, measure: str, recalculate: bool) -> tuple:
+    """A footprint's XmR chart of a bundled measure: the same for every viewer (a user's own measures never
+    share a bundled measure's id), built once per footprint, measure and choice of limits. Read-only."""
+    from charts.spc import footprint_xmr
+
+    return footprint_xmr(bundle(), code, measure, recalculate=recalculate)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def default_footprint_trends(code: str) -> tuple:
+    """A footprint's workforce over time for the bundled data, built once per footprint. Read-only."""
+    from charts.progress import footprint_workforce_trends
+
+    return footprint_workforce_trends(bundle(), code, footprint_names()[code])
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def default_small_multiples_laptop(measure: str) -> go.Figure:
+    """The same 44 panels rearranged for a laptop's narrower column (5 across), built once. Read-only."""
+    from charts.spc import LAPTOP_COLUMNS, relayout_small_multiples
+
+    return relayout_small_multiples(default_small_multiples(measure), LAPTOP_COLUMNS)
+
+
+@st.cache_resource(show_spinner=False)
+def default_time_to_ics() -> go.Figure:
+    """The Progress page's step chart for the bundled ratings, built once. Read-only."""
+    from charts.progress import PROGRESS_SOURCE, time_to_ics_chart
+
+    _, cumulative, months, _ = progress_tables()
+    return time_to_ics_chart(cumulative, months, note=PROGRESS_SOURCE)
+
+
+@st.cache_resource(show_spinner=False)
+def default_swimlane() -> go.Figure:
+    """Every footprint's journey for the bundled ratings, built once. Read-only."""
+    from charts.progress import PROGRESS_SOURCE, journey_swimlane
+
+    paths, _, _, steps = progress_tables()
+    return journey_swimlane(paths, steps, note=PROGRESS_SOURCE)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def default_status_map(at: str) -> tuple[pd.DataFrame, go.Figure]:
+    """Every footprint's status at a milestone month on the bundled boundaries, built once per month. Read-only."""
+    from charts.progress import status_map
+    from stp_data import journey
+
+    _, _, months, _ = progress_tables()
+    row = months.set_index("at").loc[at]
+    statuses = journey.status_at(bundle().designations, profiles(), row["end"])
+    return statuses, status_map(map_geometry()[0], statuses, row["label"])

@@ -5,16 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from charts.progress import footprint_trend_small_multiples, journey_swimlane, status_map, time_to_ics_chart
+from charts.progress import PROGRESS_SOURCE as SOURCE
+from charts.progress import WORKFORCE_TRENDS_SOURCE, journey_swimlane, status_map, time_to_ics_chart
 from stp_data import journey
 from stp_data.links import escape_markdown
 from ui import cache, controls, page_data
 
-SOURCE = (
-    "Source: NHS England, HSJ, LGC, Healthcare Leader, National Health Executive and others as cited per milestone "
-    "(Data & sources: ICS designations 2017-2022). Dates as precise as the sources: a month or year alone is "
-    "placed at its start and labelled as published."
-)
 LATER_RATINGS = (
     "Ratings after 2017 (the 2018-19 ICS maturity index levels, the integrated care boards' oversight segments) "
     "exist but were not published per footprint, so the July 2017 rating is the only one shown."
@@ -50,7 +46,7 @@ def chosen_month(months: pd.DataFrame) -> str:
 
 def time_to_ics_section(data: page_data.PageData, cumulative: pd.DataFrame, months: pd.DataFrame) -> None:
     st.header("Time to integrated care system, by July 2017 rating")
-    fig = time_to_ics_chart(cumulative, months, note=SOURCE)
+    fig = cache.default_time_to_ics() if not data.user_ratings else time_to_ics_chart(cumulative, months, note=SOURCE)
     st.plotly_chart(
         controls.figure(fig),
         key="time_to_ics",
@@ -94,9 +90,12 @@ def map_section(data: page_data.PageData, months: pd.DataFrame) -> None:
         st.rerun()
     st.query_params["at"] = at
     what = months.set_index("at").loc[at, "what"]
-    statuses = journey.status_at(data.bundle.designations, data.profiles, months.set_index("at").loc[at, "end"])
+    if data.bundled_only:  # the same for every viewer: built once per milestone date
+        statuses, fig = cache.default_status_map(at)
+    else:
+        statuses = journey.status_at(data.bundle.designations, data.profiles, months.set_index("at").loc[at, "end"])
+        fig = status_map(data.geojson, statuses, labels[at])
     counts = statuses["status"].value_counts()
-    fig = status_map(data.geojson, statuses, labels[at])
     controls.clickable_map(
         fig,
         key="progress_map",
@@ -111,9 +110,9 @@ def map_section(data: page_data.PageData, months: pd.DataFrame) -> None:
     )
 
 
-def journeys_section(paths: pd.DataFrame, steps: pd.DataFrame, names: dict[str, str]) -> None:
+def journeys_section(data: page_data.PageData, paths: pd.DataFrame, steps: pd.DataFrame, names: dict[str, str]) -> None:
     st.header("Every footprint's journey")
-    fig = journey_swimlane(paths, steps, note=SOURCE)
+    fig = cache.default_swimlane() if not data.user_ratings else journey_swimlane(paths, steps, note=SOURCE)
     st.plotly_chart(
         controls.figure(fig),
         key="journey_swimlane",
@@ -158,7 +157,7 @@ def render() -> None:
     controls.user_data_banner(data)
     time_to_ics_section(data, cumulative, months)
     map_section(data, months)
-    journeys_section(paths, steps, data.names)
+    journeys_section(data, paths, steps, data.names)
 
 
 ICS_SINCE_HELP = (
@@ -194,12 +193,12 @@ def footprint_journey(data: page_data.PageData, profile: pd.Series) -> None:
             f"**{escape_markdown(row.date_label)}**: {escape_markdown(row.milestone)}{via}{part}{basis}. "
             f"Source: {links}"
         )
-    trends = journey.footprint_trends(data.bundle.metrics, data.bundle.measures, code, "workforce")
-    if trends.empty:
+    # Workforce figures are bundled only (a user's measures are their own theme): shared by every viewer.
+    trends, fig = cache.default_footprint_trends(code)
+    if fig is None:
         return
     st.subheader("Its workforce over time, against England and the middle half of footprints")
-    note = "Source: NHS Digital workforce statistics; ONS mid-year population (see Data & sources)."
-    fig = footprint_trend_small_multiples(trends, name=name, note=note)
+    note = WORKFORCE_TRENDS_SOURCE
     st.plotly_chart(
         controls.figure(fig),
         key="footprint_trends",
@@ -211,6 +210,7 @@ def footprint_journey(data: page_data.PageData, profile: pd.Series) -> None:
             for m, t in trends.groupby("short_name", sort=False)
         ),
     )
+    st.caption(escape_markdown(note))
     controls.chart_downloads(
         fig, name=f"stp-{code}-workforce-trends", title=f"{name}: workforce over time", source=note
     )

@@ -55,7 +55,8 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
     """All footprints' SPC charts on one screen, concern first, and the same as a table."""
     bundle, names = data.bundle, data.names
     info = measure_info(bundle, measure)
-    if data.bundled_only or measure in set(cache.bundle().measures["measure"]):
+    bundled = data.bundled_only or measure in set(cache.bundle().measures["measure"])
+    if bundled:
         results, fig = cache.default_spc(measure), cache.default_small_multiples(measure)
     else:
         results = emergency.all_footprints_spc(bundle.metrics, bundle.measures, bundle.flags, measure, bundle.codes)
@@ -66,7 +67,12 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
     st.header(f"Every footprint's SPC chart: {concern} show concern, {improving} improvement")
     st.caption(escape_markdown(ICON_KEY))
     # Built (and cached) in 8 columns for a board screen and the PNG; a laptop's narrower column shows 5.
-    shown = fig if state.is_board() else spc_charts.relayout_small_multiples(fig, spc_charts.LAPTOP_COLUMNS)
+    if state.is_board():
+        shown = fig
+    elif bundled:
+        shown = cache.default_small_multiples_laptop(measure)
+    else:
+        shown = spc_charts.relayout_small_multiples(fig, spc_charts.LAPTOP_COLUMNS)
     st.plotly_chart(
         controls.figure(shown),
         key=f"spc_all_{measure}",
@@ -74,6 +80,7 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
         alt=f"{len(results)} small XmR charts of {info['name']}, sorted with special cause of concern first. "
         "The table below lists each footprint's variation and assurance.",
     )
+    st.caption(escape_markdown(source_line(info)))
     controls.chart_downloads(
         fig, name=f"stp-{measure}-spc-all", title=f"{info['name']}: every footprint", source=source_line(info)
     )
@@ -88,20 +95,10 @@ def footprint_section(data: page_data.PageData, code: str, measure: str, recalcu
     """One footprint's XmR chart with England, the target, flagged points, its icons and what they mean."""
     bundle = data.bundle
     info = measure_info(bundle, measure)
-    breaks = [emergency.BURTON_BREAK] if recalculate else []
-    series, result = emergency.footprint_spc(
-        bundle.metrics, bundle.measures, bundle.flags, measure, code, recalculate_from=breaks
-    )
-    england = emergency.england_series(bundle.metrics, bundle.measures, measure)
-    fig = spc_charts.xmr_chart(
-        series,
-        result,
-        unit=info["unit"],
-        decimals=int(info["decimals"]),
-        note=source_line(info),
-        england=england if england is not None and not england.empty else None,
-        annotate_burton=emergency.burton_applies(code, measure, series),
-    )
+    if measure in set(cache.bundle().measures["measure"]):  # bundled series: the same for every viewer
+        series, result, fig = cache.default_footprint_xmr(code, measure, recalculate)
+    else:
+        series, result, fig = spc_charts.footprint_xmr(bundle, code, measure, recalculate=recalculate)
     name = data.names.get(code, code)
     icons = result.variation_icon.label
     if result.assurance_icon is not None:
