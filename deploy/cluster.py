@@ -10,7 +10,7 @@ Importable start/stop helpers (deploy/trial.py is the command; tests/deploy and 
 Everything listens on 127.0.0.1 only and lives in one run folder (logs, nginx config and temp files, the database),
 deleted on exit unless the caller chose the folder. Debian's packages: `nginx` (run in the foreground with a
 generated config, not the system service) and `postgresql` (a private cluster made with initdb; initdb refuses to
-run as root, so as root the server runs as the unprivileged `nobody`, as tests/store does).
+run as root, so as root the server runs as the unprivileged `nobody`, as tests/stp_data/store does).
 """
 
 from __future__ import annotations

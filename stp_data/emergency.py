@@ -40,7 +40,7 @@ BURTON_MEASURES = (
 BURTON_NOTE = "Burton moves from Staffordshire to Derbyshire (July 2018)"
 
 # Footprints whose type-1 A&E figures are one trust's: computed from the reference trust table
-# (single_trust_footprints; checked by tests/unit/test_emergency.py). Staffordshire only from July 2018.
+# (single_trust_footprints; checked by tests/stp_data/test_emergency.py). Staffordshire only from July 2018.
 SINGLE_TYPE1_TRUST = {
     "E54000010": "from July 2018, when Burton's A&E moved to Derbyshire",
     "E54000011": "",

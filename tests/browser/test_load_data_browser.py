@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import scroll_to_top, wait_for_app, wait_for_charts, wait_for_map
-from tests.unit.upload_fixtures import builders
+from tests.stp_data.upload.upload_fixtures import builders
 
 pytestmark = pytest.mark.browser
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from upload_fixtures import KNOWN, builders, csv_bytes, xlsx_bytes
 
 from stp_data.errors import DataValidationError
 from stp_data.upload import Mapping, apply_mapping, infer_mapping, parse_metrics_file, read_raw_table
+from tests.stp_data.upload.upload_fixtures import KNOWN, builders, csv_bytes, xlsx_bytes
 
 CODES = builders.CODES_44
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 
 _spec = importlib.util.spec_from_file_location(
-    "upload_builders", Path(__file__).resolve().parents[1] / "fixtures" / "upload" / "builders.py"
+    "upload_builders", Path(__file__).resolve().parents[2] / "fixtures" / "upload" / "builders.py"
 )
 builders = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(builders)

@@ -9,11 +9,11 @@ import tracemalloc
 import openpyxl
 import pandas as pd
 import pytest
-from upload_fixtures import KNOWN, builders, csv_bytes
 
 from charts.distribution import measure_histogram
 from stp_data.errors import DataValidationError
 from stp_data.upload import list_sheets, parse_metrics_file
+from tests.stp_data.upload.upload_fixtures import KNOWN, builders, csv_bytes
 
 HEADER = ["code", "measure", "period", "value", "unit"]
 

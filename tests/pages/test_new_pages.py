@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.test_pages import DASHBOARD, figures, run, titles
+from tests.pages.test_pages import DASHBOARD, figures, run, titles
 
 
 def deep_link(page: str, query: dict[str, str]) -> AppTest:
@@ -111,7 +111,7 @@ def monthly_csv(months: int) -> bytes:
 
 @pytest.mark.parametrize(("months", "spc_charts"), [(24, True), (6, False)])
 def test_your_data_gets_spc_charts_with_twelve_points_or_a_reason(months, spc_charts):
-    from tests.app.test_load_data import load_page
+    from tests.pages.test_load_data import load_page
 
     at = load_page()
     at.get("file_uploader")[0].upload("discharges.csv", monthly_csv(months), "text/csv")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from upload_fixtures import KNOWN, csv_bytes
 
 from stp_data.upload import parse_metrics_file, parse_period
+from tests.stp_data.upload.upload_fixtures import KNOWN, csv_bytes
 
 HEADER = ["code", "measure", "period", "value", "unit"]
 

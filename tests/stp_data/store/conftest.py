@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from stp_data.store import make_engine
-from tests.store.postgres import binaries, postgres_server
+from tests.stp_data.store.postgres import binaries, postgres_server
 
 _databases = itertools.count(1)
 

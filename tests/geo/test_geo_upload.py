@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box, shape
-from upload_fixtures import builders
 
 from geo.boundaries import (
     BOUNDARIES_2017,
@@ -24,6 +23,7 @@ from geo.boundaries import (
     to_geojson,
 )
 from geo.upload import read_uploaded_boundaries
+from tests.stp_data.upload.upload_fixtures import builders
 
 
 def exterior_rings(collection: dict) -> list:

@@ -183,7 +183,7 @@ def footprint_codes() -> list[str]:
 
 
 def builders():
-    from tests.unit.upload_fixtures import builders
+    from tests.stp_data.upload.upload_fixtures import builders
 
     return builders
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from upload_fixtures import KNOWN, csv_bytes
-
 from stp_data.upload import parse_metrics_file
+from tests.stp_data.upload.upload_fixtures import KNOWN, csv_bytes
 
 HEADER = ["code", "measure", "period", "value", "unit"]
 

@@ -1,11 +1,9 @@
-"""Deep-link parsing, source links and safe CSV export."""
+"""Deep-link parsing and source links."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from exports.csv import neutralise_formulas, safe_csv_bytes
 from stp_data.links import escape_markdown, parse_footprint_param, selected_location, selected_row, source_links
 
 KNOWN = {"E54000034", "E54000005"}
@@ -47,16 +45,6 @@ def test_escape_markdown_shows_text_literally():
     assert escape_markdown("[a](b) *c*") == r"\[a\]\(b\) \*c\*"
 
 
-def test_formula_cells_are_neutralised_but_numbers_kept():
-    frame = pd.DataFrame(
-        {"text": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "plain"], "number": [-1.5, 2, 3, 4, 5]}
-    )
-    safe = neutralise_formulas(frame)
-    assert safe["text"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "plain"]
-    assert safe["number"].tolist() == [-1.5, 2, 3, 4, 5]
-    assert safe_csv_bytes(frame).startswith("\ufeff".encode())
-
-
 def test_map_click_and_table_pick_give_the_footprint():
     click = {"selection": {"points": [{"location": "E54000020", "z": 1}], "point_indices": [0]}}
     assert selected_location(click) == "E54000020"
@@ -89,8 +77,3 @@ def test_share_url(base, page, params, expected):
     from stp_data.links import share_url
 
     assert share_url(base, page, params) == expected
-
-
-def test_formula_like_headers_are_neutralised_too():
-    frame = pd.DataFrame({'=HYPERLINK("http://x")': ["a"], "ok": ["b"]})
-    assert list(neutralise_formulas(frame).columns) == ['\'=HYPERLINK("http://x")', "ok"]
