@@ -10,7 +10,7 @@ import streamlit as st
 
 import settings as s
 from stp_data.links import parse_footprint_param
-from ui import auth, cache, controls, page_data, state
+from ui import auth, cache, controls, logs, page_data, state
 
 SEARCH_KEY = "footprint_search"
 SEARCH_SHOWS = "_footprint_search_shows"
@@ -114,6 +114,7 @@ def main() -> None:
         state.open_footprint(linked.code)
 
     cache.freeze_startup_heap()  # once per server process
+    logs.configure_audit_log()  # who published, restored or withdrew what, on the server's stderr
     page_data.prepare()  # the one decision of which data this run shows
     st.html(controls.PAGE_STYLE)
     share_slot = board_bar(page.url_path) if board else None

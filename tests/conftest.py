@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -24,3 +27,22 @@ for _setting in (
     "STP_DATA_DIR",
 ):
     os.environ.pop(_setting, None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Debian Chromium for the whole run, shared by every folder's browser tests.
+
+    Playwright's sync API runs an event loop for as long as it is open: a second one started while the first is
+    alive fails, so tests/browser, tests/deploy and any other folder must share this one.
+    """
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (see .ci/setup)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

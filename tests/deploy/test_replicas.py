@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from deploy.cluster import AFFINITY_COOKIE, Cluster, cluster, nginx_binary, postgres_binaries
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import wait_for_app
 
 if nginx_binary() is None:
@@ -94,15 +94,9 @@ def trial() -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package (see .ci/setup)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+def chromium(browser) -> Browser:
+    """The run's one Chromium (tests/conftest.py): a second sync Playwright would clash with the first."""
+    return browser
 
 
 def new_context(chromium: Browser, base_url: str) -> BrowserContext:

@@ -214,3 +214,13 @@ def test_the_default_database_is_sqlite_in_the_state_folder(tmp_path):
     engine.dispose()
     assert store.database_url({"STP_DATABASE_URL": "postgresql+psycopg://u@h/db"}) == "postgresql+psycopg://u@h/db"
     assert store.database_url({}).endswith("/state/stp-progress.sqlite")
+
+
+def test_every_publish_is_logged_with_who_and_what(caplog):
+    import logging
+
+    engine = store.make_engine("sqlite://")
+    store.upgrade(engine)
+    with caplog.at_level(logging.INFO, logger="stp_data.store"):
+        store.publish(engine, PUBLISHER, "beds.csv", b"code,measure,period,value\n", report(0))
+    assert any("analyst@trust.nhs.uk" in r.getMessage() and "beds.csv" in r.getMessage() for r in caplog.records)
