@@ -62,7 +62,7 @@ def test_click_on_map_opens_footprint_page(page):
     scroll_map_into_view(page)
     x, y = map_point_on_screen(page, *footprint_point("E54000013"))  # Lincolnshire: large, easy to hit
     page.mouse.click(x, y)
-    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013$"), timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013(&|$)"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Lincolnshire", exact=True)).to_be_visible()
     wait_for_charts(page, FOOTPRINT_CHARTS)
@@ -77,13 +77,13 @@ def test_keyboard_search_by_name_and_by_code(page):
     search.focus()
     page.keyboard.type("dors")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000041$"), timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000041(&|$)"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Dorset", exact=True)).to_be_visible()
     search.focus()
     page.keyboard.type("E54000013")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013$"), timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000013(&|$)"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Lincolnshire", exact=True)).to_be_visible()
 
@@ -127,7 +127,7 @@ def test_footprint_page_without_a_footprint_keeps_the_search_box(page):
 
 def test_deep_link_opens_footprint(page):
     page.goto("/?stp=E54000034")
-    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000034$"), timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000034(&|$)"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Frimley", exact=True)).to_be_visible()
     wait_for_charts(page, FOOTPRINT_CHARTS)
@@ -158,7 +158,7 @@ def test_middle_list_link_opens_footprint(page):
     link = page.get_by_role("link", name=re.compile(r"^Norfolk and Waveney"))
     link.scroll_into_view_if_needed()
     link.click()
-    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000022$"), timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/footprint\?stp=E54000022(&|$)"), timeout=30_000)
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Norfolk and Waveney", exact=True)).to_be_visible()
 
