@@ -114,6 +114,7 @@ def main() -> None:
         state.open_footprint(linked.code)
 
     cache.freeze_startup_heap()  # once per server process
+    cache.warm_up_in_background()  # shared servers only (STP_WARM_CACHES=1)
     logs.configure_audit_log()  # who published, restored or withdrew what, on the server's stderr
     page_data.prepare()  # the one decision of which data this run shows
     st.html(controls.PAGE_STYLE)

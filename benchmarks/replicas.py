@@ -330,6 +330,9 @@ def run(args: object) -> list[Row]:
         ports = [r.port for r in trial.replicas]
         for replica in trial.replicas:  # warm-up: imports, caches and every page once, in each process
             asyncio.run(ws_crowd(replica.url, 1, 1, 0.0, 60, 0.0, 120))
+        # The first session starts each replica's background build of every footprint's figures
+        # (STP_WARM_CACHES=1, set by deploy/cluster.py): let it finish, as a deployment would before opening.
+        time.sleep(args.warm_wait_s)
         alone_direct, alone_nginx = alone(trial)
         print(f"Replicas: {args.replicas} replicas behind nginx ({trial.run_dir}); crowds of {args.viewers} "
               f"viewers, {args.duration_s:.0f} s each incl. a {args.ramp_s:.0f} s ramp, "
@@ -371,6 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--think-min-s", type=float, default=5)
     p.add_argument("--think-max-s", type=float, default=15)
     p.add_argument("--replicas", type=int, default=2)
+    p.add_argument("--warm-wait-s", type=float, default=60, help="wait for the replicas' cache warm-up (default 60)")
     p.add_argument(
         "--layouts", nargs="+", choices=("direct", "nginx"), default=["direct", "nginx"], help="direct = 1 replica"
     )

@@ -216,6 +216,9 @@ def start_replica(port: int, log: Path, env: Mapping[str, str], extra_args: Sequ
 def replica_env(database_url: str | None, cookie_secret: str, base: Mapping[str, str] = os.environ) -> dict[str, str]:
     env = dict(base)
     env["PYTHONUNBUFFERED"] = "1"
+    # A shared server builds every footprint's figures once at start-up, in the background, so no viewer waits for
+    # the first build of a page (ui.cache.warm_up_in_background).
+    env.setdefault("STP_WARM_CACHES", "1")
     # One secret for every replica: a signed-in user's cookie (st.login) stays valid on any of them, e.g. after
     # their replica restarts and nginx moves them.
     env["STREAMLIT_SERVER_COOKIE_SECRET"] = cookie_secret

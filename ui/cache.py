@@ -200,3 +200,44 @@ def default_status_map(at: str) -> tuple[pd.DataFrame, go.Figure]:
     row = months.set_index("at").loc[at]
     statuses = journey.status_at(bundle().designations, profiles(), row["end"])
     return statuses, status_map(map_geometry()[0], statuses, row["label"])
+
+
+WARM_CACHES = "STP_WARM_CACHES"
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background() -> bool:
+    """With STP_WARM_CACHES=1 (deploy/cluster.py sets it): build every footprint's shared figures in a background
+    thread once the server is up, so no viewer pays a page's first build (about 0.5 s per footprint).
+
+    Off by default: a laptop or a test server starts faster without it, and builds each page on first use.
+    """
+    import os
+    import threading
+
+    if os.environ.get(WARM_CACHES) != "1":
+        return False
+    threading.Thread(target=_warm_everything, name="stp-warm-caches", daemon=True).start()
+    return True
+
+
+def _warm_everything() -> None:
+    from settings import EMERGENCY_CARE
+    from stp_data.metrics import shows_gauge
+
+    measures = bundle().measures
+    emergency = measures.loc[(measures["theme"] == EMERGENCY_CARE) & shows_gauge(measures), "measure"].tolist()
+    progress_tables()
+    default_time_to_ics()
+    default_swimlane()
+    for measure in emergency:
+        default_small_multiples_laptop(measure)
+    for code in profiles()["code"]:
+        default_footprint_figures(code)
+        default_footprint_trends(code)
+        for measure in emergency:
+            default_footprint_xmr(code, measure, False)
+    # Like freeze_startup_heap: what every run shares moves out of the collector's sight, or Streamlit's full
+    # collection after each run would walk all 44 footprints' figures (measured: 2x the CPU per page).
+    gc.collect()
+    gc.freeze()
