@@ -24,28 +24,12 @@ from exports.pack_files import build_files
 from exports.pdf import pack_pdf
 from exports.png import shutdown_renderer, warm_up_renderer
 from exports.pptx import pack_pptx
-from geo.boundaries import BOUNDARIES_2017, join_by_code, load_boundaries, to_geojson
-from stp_data import ratings
-from stp_data.loading import load_bundle
-from stp_data.profiles import footprint_profiles
 
 FRIMLEY = "E54000034"
 
 
 def bundled_inputs() -> packs.PackInputs:
-    bundle = load_bundle()
-    profiles = footprint_profiles(bundle)
-    bars = ratings.bars(profiles, ratings.chart_counts(bundle.distribution))
-    boundaries = load_boundaries(BOUNDARIES_2017, code_column="stp17cd", name_column="stp17nm")
-    joined, _ = join_by_code(boundaries, profiles[["code"]], "code")
-    return packs.PackInputs(
-        bundle=bundle,
-        profiles=profiles,
-        bars=bars,
-        curve=ratings.normal_curve(bars),
-        bell_note=ratings.distribution_note(bundle.distribution),
-        geojson=to_geojson(joined),
-    )
+    return packs.bundled_inputs()
 
 
 def median_seconds(build: Callable[[], object], runs: int) -> tuple[float, list[float]]:

@@ -358,6 +358,26 @@ def _step_hover(row: object, names: dict[str, str]) -> list[str]:
 
 
 # --- Trends: a measure over time ---------------------------------------------------------------------------------
+def middle_half_traces(band: pd.DataFrame, fmt: str, **legend: object) -> tuple[go.Scatter, go.Scatter]:
+    """The middle half of footprints (q1 to q3) per period as a shaded band: an invisible upper edge, then the
+    lower edge filled up to it. `legend`: the band's name and legend settings."""
+    upper = go.Scatter(
+        x=band["period_end"], y=band["q3"], mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False
+    )
+    lower = go.Scatter(
+        x=band["period_end"],
+        y=band["q1"],
+        mode="lines",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor=BAND,
+        customdata=band[["period", "q3"]].to_numpy(),
+        hovertemplate=f"%{{customdata[0]}}: middle half %{{y:{fmt}}} to %{{customdata[1]:{fmt}}}<extra></extra>",
+        **legend,
+    )
+    return upper, lower
+
+
 def trend_lines(
     series: pd.DataFrame,
     trend: pd.DataFrame,
@@ -376,26 +396,7 @@ def trend_lines(
     fmt = f",.{decimals}f"
     fig = go.Figure()
     if trend["band"].any():
-        band = trend[trend["band"]]
-        fig.add_trace(
-            go.Scatter(
-                x=band["period_end"], y=band["q3"], mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=band["period_end"],
-                y=band["q1"],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=BAND,
-                name="Middle half of footprints",
-                customdata=band[["period", "q3"]].to_numpy(),
-                hovertemplate=f"%{{customdata[0]}}: middle half %{{y:{fmt}}} to %{{customdata[1]:{fmt}}}"
-                "<extra></extra>",
-            )
-        )
+        fig.add_traces(middle_half_traces(trend[trend["band"]], fmt, name="Middle half of footprints"))
     xs, ys, labels = [], [], []
     for footprint, rows in series.groupby("code", sort=True):
         if footprint == code:
@@ -501,33 +502,9 @@ def footprint_trend_small_multiples(
             return {"name": label, "legendgroup": label, "showlegend": first}
 
         if t["band"].any():
-            band = t[t["band"]]
-            fig.add_trace(
-                go.Scatter(
-                    x=band["period_end"],
-                    y=band["q3"],
-                    mode="lines",
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                ),
-                **where,
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=band["period_end"],
-                    y=band["q1"],
-                    mode="lines",
-                    line={"width": 0},
-                    fill="tonexty",
-                    fillcolor=BAND,
-                    customdata=band[["period", "q3"]].to_numpy(),
-                    hovertemplate=f"%{{customdata[0]}}: middle half %{{y:{fmt}}} to %{{customdata[1]:{fmt}}}"
-                    "<extra></extra>",
-                    **legend("Middle half of footprints"),
-                ),
-                **where,
-            )
+            upper, lower = middle_half_traces(t[t["band"]], fmt, **legend("Middle half of footprints"))
+            fig.add_trace(upper, **where)
+            fig.add_trace(lower, **where)
         if t["england"].notna().any():
             fig.add_trace(
                 go.Scatter(

@@ -970,3 +970,25 @@ class Pictures:
 
     def __len__(self) -> int:
         return len(self._png)
+
+
+def bundled_inputs() -> PackInputs:
+    """What the overview and footprint pages show for the bundled data, built from the repository's tables
+    (for scripts and tests; the dashboard passes its own PageData, see ui/packs_view.py)."""
+    from geo.boundaries import BOUNDARIES_2017, join_by_code, load_boundaries, to_geojson
+    from stp_data.loading import load_bundle
+    from stp_data.profiles import footprint_profiles
+
+    bundle = load_bundle()
+    profiles = footprint_profiles(bundle)
+    bars = r.bars(profiles, r.chart_counts(bundle.distribution))
+    boundaries = load_boundaries(BOUNDARIES_2017, code_column="stp17cd", name_column="stp17nm")
+    joined, _ = join_by_code(boundaries, profiles[["code"]], "code")
+    return PackInputs(
+        bundle=bundle,
+        profiles=profiles,
+        bars=bars,
+        curve=r.normal_curve(bars),
+        bell_note=r.distribution_note(bundle.distribution),
+        geojson=to_geojson(joined),
+    )

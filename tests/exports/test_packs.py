@@ -20,10 +20,7 @@ from exports.pack_files import build_files
 from exports.pdf import pack_pdf
 from exports.png import chromium_path
 from exports.pptx import AS_OF_NAME, SOURCE_NAME, pack_pptx
-from geo.boundaries import BOUNDARIES_2017, join_by_code, load_boundaries, to_geojson
 from stp_data import ratings
-from stp_data.loading import load_bundle
-from stp_data.profiles import footprint_profiles
 
 FRIMLEY = "E54000034"
 GREATER_MANCHESTER = "E54000007"  # rating not published: in the middle
@@ -41,19 +38,7 @@ def chromium():
 @pytest.fixture(scope="module")
 def inputs() -> packs.PackInputs:
     """What the overview and footprint pages show for the bundled data."""
-    bundle = load_bundle()
-    profiles = footprint_profiles(bundle)
-    bars = ratings.bars(profiles, ratings.chart_counts(bundle.distribution))
-    boundaries = load_boundaries(BOUNDARIES_2017, code_column="stp17cd", name_column="stp17nm")
-    joined, _ = join_by_code(boundaries, profiles[["code"]], "code")
-    return packs.PackInputs(
-        bundle=bundle,
-        profiles=profiles,
-        bars=bars,
-        curve=ratings.normal_curve(bars),
-        bell_note=ratings.distribution_note(bundle.distribution),
-        geojson=to_geojson(joined),
-    )
+    return packs.bundled_inputs()
 
 
 @pytest.fixture(scope="module")
