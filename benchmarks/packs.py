@@ -28,10 +28,6 @@ from exports.pptx import pack_pptx
 FRIMLEY = "E54000034"
 
 
-def bundled_inputs() -> packs.PackInputs:
-    return packs.bundled_inputs()
-
-
 def median_seconds(build: Callable[[], object], runs: int) -> tuple[float, list[float]]:
     times = []
     for _ in range(runs):
@@ -49,7 +45,7 @@ def main() -> None:
     start = time.perf_counter()
     warm_up_renderer()
     print(f"browser start (once per server process): {time.perf_counter() - start:.2f} s")
-    inputs = bundled_inputs()
+    inputs = packs.bundled_inputs()
     # A fresh PackInputs per run would rebuild the footprint figures too: build them inside each case.
     cases: dict[str, Callable[[], object]] = {
         "England PowerPoint": lambda: pack_pptx(packs.england_pack(inputs), pictures=packs.Pictures()),
