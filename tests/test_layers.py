@@ -27,17 +27,46 @@ def project_modules() -> dict[str, Path]:
 def imports_of(path: Path) -> set[str]:
     """Modules a file imports. `from package import submodule` imports the submodule (the package's __init__
     runs too, but a package's own modules importing their siblings that way is not a cycle)."""
+    return imports_in(path.read_text(encoding="utf-8"), path)
+
+
+def imports_in(source: str, path: Path) -> set[str]:
+    """imports_of for the source text of a module at `path` (which need not exist)."""
     modules = project_modules()
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & modules.keys()
+        elif isinstance(node, ast.ImportFrom):
+            module = absolute(path, node.module, node.level)  # `from .x import y` counts like `from pkg.x import y`
+            if not module:
+                continue
+            submodules = {f"{module}.{alias.name}" for alias in node.names} & modules.keys()
             names.update(submodules)
             if len(submodules) < len(node.names):
-                names.add(node.module)
+                names.add(module)
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) in DYNAMIC
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            # importlib.import_module("x") / __import__("x") with a literal name: an import all the same.
+            names.add(node.args[0].value)
     return names
+
+
+DYNAMIC = {"import_module", "__import__"}
+
+
+def absolute(path: Path, module: str | None, level: int) -> str | None:
+    """The absolute module a relative import names, from the importing file's own package."""
+    if level == 0:
+        return module
+    package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    base = package[: len(package) - (level - 1)] if level > 1 else package
+    return ".".join([*base, module] if module else base) or None
 
 
 def internal_graph() -> dict[str, set[str]]:
@@ -49,7 +78,7 @@ def test_pure_layers_never_import_streamlit():
     offenders = [
         name
         for name, path in project_modules().items()
-        if name.split(".")[0] in PURE and any(i == "streamlit" or i.startswith("streamlit.") for i in imports_of(path))
+        if name.split(".")[0] in PURE and any(i.split(".")[0].startswith("streamlit") for i in imports_of(path))
     ]
     assert offenders == []
 
@@ -98,3 +127,10 @@ def test_upload_limit_is_the_same_for_streamlit_and_the_reader():
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == settings.MAX_UPLOAD_MB
+
+
+def test_relative_and_dynamic_imports_are_seen():
+    """The checks above would miss `from .x import y` or importlib.import_module("streamlit_x") without this."""
+    source = 'from .style import MAP_CONFIG\nimport importlib\nimportlib.import_module("streamlit_extras")\n'
+    found = imports_in(source, ROOT / "charts" / "probe.py")
+    assert "charts.style" in found and "streamlit_extras" in found
