@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from charts.rating_map import category_shapes
 from charts.style import (
     BASE_FONT_SIZE,
     NHS_BLUE,
@@ -202,19 +203,9 @@ def status_map(
         members = shown[shown["category"] == category]
         if members.empty:
             continue
-        codes = members["code"].tolist()
         fig.add_trace(
-            go.Choropleth(
-                geojson=geojson_data_url(geojson, set(codes)),
-                locations=codes,
-                z=[1] * len(codes),
-                colorscale=[[0, colours[category]], [1, colours[category]]],
-                showscale=False,
-                showlegend=True,
-                name=f"{category} ({len(codes)})",
-                marker={"line": {"color": "white", "width": 1}, "opacity": 0.95},
-                customdata=_map_hover(members),
-                hovertemplate=MAP_HOVER,
+            category_shapes(
+                geojson, members["code"].tolist(), colours[category], category, _map_hover(members), MAP_HOVER
             )
         )
     merged = shown.loc[shown["merged_into"].astype(bool), "code"].tolist()

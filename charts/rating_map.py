@@ -53,6 +53,26 @@ def hover_rows(profiles: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
+def category_shapes(
+    geojson: dict, codes: list[str], colour: str, category: str, customdata: object, hovertemplate: str
+) -> go.Choropleth:
+    """One legend entry of a category map: only its own shapes (the payload stays one copy of the GeoJSON), one
+    colour, named with its count, clickable by code."""
+    return go.Choropleth(
+        geojson=geojson_data_url(geojson, set(codes)),
+        locations=codes,
+        z=[1] * len(codes),
+        colorscale=[[0, colour], [1, colour]],
+        showscale=False,
+        showlegend=True,
+        name=f"{category} ({len(codes)})",
+        legendgroup=category,
+        marker={"line": {"color": "white", "width": 1}, "opacity": 0.95},
+        customdata=customdata,
+        hovertemplate=hovertemplate,
+    )
+
+
 def rating_map(
     geojson: dict,
     profiles: pd.DataFrame,
@@ -71,21 +91,8 @@ def rating_map(
         members = profiles.loc[(profiles["rating_group"] == group) & profiles["code"].isin(drawn)]
         if members.empty:
             continue
-        codes = members["code"].tolist()
         fig.add_trace(
-            go.Choropleth(
-                geojson=geojson_data_url(geojson, set(codes)),
-                locations=codes,
-                z=[1] * len(codes),
-                colorscale=[[0, RATING_COLOURS[group]], [1, RATING_COLOURS[group]]],
-                showscale=False,
-                showlegend=True,
-                name=f"{group} ({len(codes)})",
-                legendgroup=group,
-                marker={"line": {"color": "white", "width": 1}, "opacity": 0.95},
-                customdata=hover_rows(members),
-                hovertemplate=HOVER,
-            )
+            category_shapes(geojson, members["code"].tolist(), RATING_COLOURS[group], group, hover_rows(members), HOVER)
         )
     unmatched = sorted({f["id"] for f in geojson["features"]} - set(profiles["code"]))
     if unmatched:
