@@ -560,3 +560,15 @@ PROGRESS_SOURCE = (
     "(Data & sources: ICS designations 2017-2022). Dates as precise as the sources: a month or year alone is "
     "placed at its start and labelled as published."
 )
+
+
+def footprint_trends_alt(name: str, trends: pd.DataFrame) -> str:
+    """The text alternative of a footprint's workforce trends: every value, measure by measure."""
+    return (
+        f"Small line charts of {name}'s workforce measures over time with England and the middle half of "
+        "footprints: "
+        + "; ".join(
+            f"{m}: " + ", ".join(f"{r.period} {r.value:,.1f}" for r in t.itertuples() if pd.notna(r.value))
+            for m, t in trends.groupby("short_name", sort=False)
+        )
+    )

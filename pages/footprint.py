@@ -7,7 +7,6 @@ import streamlit as st
 import settings as s
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
 from stp_data.metrics import versus_england
-from stp_data.profiles import footprint_detail
 from ui import controls, packs_view, page_data, progress_view, spc_view, state
 
 state.ensure_app_frame()
@@ -39,7 +38,7 @@ def ask_for_a_footprint() -> None:
 
 def show_footprint(code: str) -> None:
     """The whole page for one footprint."""
-    detail = footprint_detail(bundle, profiles, code)
+    detail = data.footprint_detail(code)
     p = detail.profile
     st.title(p["name"])
     st.caption(f"ONS code {p['code']} · STP footprint as rated in July 2017")

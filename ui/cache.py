@@ -21,7 +21,7 @@ from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_bound
 from settings import LOADED_AT_FORMAT
 from stp_data import ratings
 from stp_data.loading import Bundle, load_bundle
-from stp_data.profiles import footprint_profiles
+from stp_data.profiles import FootprintDetail, footprint_detail, footprint_profiles
 from stp_data.user_data import LoadedFile, read_folder
 
 
@@ -85,6 +85,20 @@ def default_footprint_figures(code: str) -> FootprintFigures:
     bars, curve = rating_bars()
     profile = profiles().set_index("code", drop=False).loc[code]
     return footprint_figures(bundle(), profile, bars, curve, areas=len(profiles()), note=distribution_note())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def default_footprint_detail(code: str) -> FootprintDetail:
+    """A footprint's profile, domains, milestones and capital for the bundled data, built once. Read-only."""
+    return footprint_detail(bundle(), profiles(), code)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def footprint_milestones(code: str) -> pd.DataFrame:
+    """A footprint's journey from the bundled designations (a user's files never change them). Read-only."""
+    from stp_data import journey
+
+    return journey.footprint_milestones(bundle().designations, code)
 
 
 @st.cache_resource(show_spinner=False)
@@ -157,11 +171,14 @@ def default_footprint_xmr(code: str, measure: str, recalculate: bool) -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def default_footprint_trends(code: str) -> tuple:
-    """A footprint's workforce over time for the bundled data, built once per footprint. Read-only."""
-    from charts.progress import footprint_workforce_trends
+def default_footprint_trends(code: str) -> tuple[pd.DataFrame, go.Figure | None, str]:
+    """A footprint's workforce over time for the bundled data and its text alternative, built once per footprint.
+    Read-only."""
+    from charts.progress import footprint_trends_alt, footprint_workforce_trends
 
-    return footprint_workforce_trends(bundle(), code, footprint_names()[code])
+    name = footprint_names()[code]
+    trends, fig = footprint_workforce_trends(bundle(), code, name)
+    return trends, fig, footprint_trends_alt(name, trends)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -233,6 +250,8 @@ def _warm_everything() -> None:
     for measure in emergency:
         default_small_multiples_laptop(measure)
     for code in profiles()["code"]:
+        default_footprint_detail(code)
+        footprint_milestones(code)
         default_footprint_figures(code)
         default_footprint_trends(code)
         for measure in emergency:

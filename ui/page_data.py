@@ -21,6 +21,7 @@ from geo.boundaries import JoinReport
 from settings import USER_THEME
 from stp_data import ratings
 from stp_data.loading import Bundle
+from stp_data.profiles import FootprintDetail, footprint_detail
 from stp_data.user_data import LoadedFile, user_rating_counts, with_user_metrics, with_user_ratings
 from ui import cache, publish, session
 
@@ -83,6 +84,12 @@ class PageData:
             return cache.default_overview_tables()
         totals = self.bars.set_index("rating")["total"]
         return ratings.group_summary(self.profiles, totals), ratings.middle_footprints(self.profiles)
+
+    def footprint_detail(self, code: str) -> FootprintDetail:
+        """A footprint's profile, domains, milestones and capital: once per footprint for the bundled data."""
+        if self.bundled_only:
+            return cache.default_footprint_detail(code)
+        return footprint_detail(self.bundle, self.profiles, code)
 
     def footprint_figures(self, profile: pd.Series) -> FootprintFigures:
         """A footprint page's bell curve and gauges: once per footprint for the bundled data, per view otherwise."""

@@ -181,7 +181,7 @@ def footprint_journey(data: page_data.PageData, profile: pd.Series) -> None:
     """A footprint's milestones with their sources, and its own numbers over time against England."""
     code, name = profile["code"], profile["name"]
     st.header("Journey: from STP to integrated care system")
-    steps = journey.footprint_milestones(data.bundle.designations, code)
+    steps = cache.footprint_milestones(code)
     if steps.empty:
         st.write("No milestone found for this footprint before the statutory ICSs of 1 July 2022.")
     for row in steps.itertuples():
@@ -194,7 +194,7 @@ def footprint_journey(data: page_data.PageData, profile: pd.Series) -> None:
             f"Source: {links}"
         )
     # Workforce figures are bundled only (a user's measures are their own theme): shared by every viewer.
-    trends, fig = cache.default_footprint_trends(code)
+    _, fig, alt = cache.default_footprint_trends(code)
     if fig is None:
         return
     st.subheader("Its workforce over time, against England and the middle half of footprints")
@@ -203,12 +203,7 @@ def footprint_journey(data: page_data.PageData, profile: pd.Series) -> None:
         controls.figure(fig),
         key="footprint_trends",
         config={"displaylogo": False},
-        alt=f"Small line charts of {name}'s workforce measures over time with England and the middle half of "
-        "footprints: "
-        + "; ".join(
-            f"{m}: " + ", ".join(f"{r.period} {r.value:,.1f}" for r in t.itertuples() if pd.notna(r.value))
-            for m, t in trends.groupby("short_name", sort=False)
-        ),
+        alt=alt,
     )
     st.caption(escape_markdown(note))
     controls.chart_downloads(

@@ -123,7 +123,7 @@ def footprint_choice(data: page_data.PageData, code: str) -> None:
     options = catalogue.loc[
         (catalogue["theme"] == EMERGENCY_CARE)
         & shows_gauge(catalogue)
-        & catalogue["measure"].isin(data.bundle.metrics["measure"]),
+        & catalogue["measure"].isin(data.bundle.measures_with_data),
         ["measure", "name"],
     ]
     if options.empty:

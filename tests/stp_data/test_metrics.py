@@ -26,8 +26,18 @@ def bundle():
 def test_catalogue_describes_every_bundled_measure(bundle):
     assert set(bundle.measures["theme"]) == {"workforce", "finance", "emergency care"}
     assert set(bundle.metrics["measure"]) == set(bundle.measures["measure"])
+    assert bundle.measures_with_data == set(bundle.measures["measure"])
     gp = bundle.metrics[bundle.metrics["measure"] == "gp_fte_per100k"]
     assert len(gp) == 44 * 4 and gp["population"].notna().all()
+
+
+def test_measures_with_data_follow_the_bundle_they_were_asked_of(bundle):
+    import dataclasses
+
+    one = bundle.metrics[bundle.metrics["measure"] == "gp_fte_per100k"]
+    smaller = dataclasses.replace(bundle, metrics=one)
+    assert smaller.measures_with_data == {"gp_fte_per100k"}
+    assert "gp_fte_per100k" in bundle.measures_with_data and len(bundle.measures_with_data) > 1
 
 
 def test_england_reference_is_population_weighted_by_hand():
