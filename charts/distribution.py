@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -27,9 +29,14 @@ def measure_histogram(
     note: str,
     highlight_code: str | None = None,
     title: str | None = None,
+    gaps: Mapping[str, str] | None = None,
     height: int = 520,
 ) -> go.Figure:
-    """Bars count footprints per value band; hovering a bar lists them."""
+    """Bars count footprints per value band; hovering a bar lists them.
+
+    `gaps` (code -> note): footprints whose value rests on a missing or partial return that period. They are
+    stacked as a hatched part of their band's bar, named in the legend, so a low value is not read as a real fall.
+    """
     v = values.dropna(subset=["value"])
     # Values too large to bin (1e308: the span overflows to inf) or non-finite are left out, and said.
     finite = np.isfinite(v["value"].astype(float)) & (v["value"].astype(float).abs() < 1e150)
@@ -49,21 +56,42 @@ def measure_histogram(
     grouped = v.assign(bin=bins).groupby("bin", observed=False)
     centres = (edges[:-1] + edges[1:]) / 2
     width = float(edges[1] - edges[0])
-    members = [sorted(names.get(c, plotly_text(c)) for c in group["code"]) for _, group in grouped]
+    gaps = gaps or {}
+    members = [sorted(names.get(c, plotly_text(c)) for c in group["code"] if c not in gaps) for _, group in grouped]
+    gapped = [sorted(names.get(c, plotly_text(c)) for c in group["code"] if c in gaps) for _, group in grouped]
+    bands = [f"{lo:,.1f} to {hi:,.1f}" for lo, hi in pairwise(edges)]
     fig.add_trace(
         go.Bar(
             x=centres,
             y=[len(m) for m in members],
             width=width * 0.92,
             marker={"color": NHS_BLUE, "opacity": 0.75, "line": {"color": TEXT, "width": 1}},
-            customdata=[
-                [f"{lo:,.1f} to {hi:,.1f}", "<br>".join(m) or "(none)"]
-                for lo, hi, m in zip(edges[:-1], edges[1:], members, strict=True)
-            ],
+            customdata=[[band, "<br>".join(m) or "(none)"] for band, m in zip(bands, members, strict=True)],
             hovertemplate="<b>%{customdata[0]}</b>: %{y} footprints<br>%{customdata[1]}<extra></extra>",
             name="Footprints",
         )
     )
+    if any(gapped):
+        fig.add_trace(
+            go.Bar(
+                x=centres,
+                y=[len(m) for m in gapped],
+                width=width * 0.92,
+                marker={
+                    "color": "white",
+                    "line": {"color": TEXT, "width": 1},
+                    "pattern": {"shape": "/", "fgcolor": NHS_BLUE, "solidity": 0.4},
+                },
+                customdata=[[band, "<br>".join(m) or "(none)"] for band, m in zip(bands, gapped, strict=True)],
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b>: %{y} footprints with a gap in the returns (⚑)<br>%{customdata[1]}"
+                    "<extra></extra>"
+                ),
+                name=f"⚑ Gap in the returns ({sum(len(m) for m in gapped)})",
+            )
+        )
+        fig.update_layout(barmode="stack")
+    members = [m + g for m, g in zip(members, gapped, strict=True)]
     top = max(len(m) for m in members)
     if len(v) >= MIN_FOR_CURVE and v["value"].std() > 0:
         mean, sd = float(v["value"].mean()), float(v["value"].std())

@@ -170,11 +170,15 @@ def month_table(
     table = pd.DataFrame({"code": list(names)}).merge(rows[["code", "value", "source"]], on="code", how="left")
     table.insert(1, "name", table["code"].map(names))
     table.insert(3, "england", england_value(metrics, catalogue, measure, period))
-    notes = _gap_notes(flags, measure)
-    notes = notes.loc[notes["period"] == period].set_index("code")["note"]
-    table["flag_note"] = table["code"].map(notes)
+    table["flag_note"] = table["code"].map(gaps_in_period(flags, measure, period))
     table["flagged"] = table["flag_note"].notna()
     return table[["code", "name", "value", "england", "flagged", "flag_note", "source"]]
+
+
+def gaps_in_period(flags: pd.DataFrame, measure: str, period: str) -> dict[str, str]:
+    """Footprints with a missing or partial return in one period of the measure, each with its note."""
+    notes = _gap_notes(flags, measure)
+    return dict(notes.loc[notes["period"] == period, ["code", "note"]].itertuples(index=False, name=None))
 
 
 # ---------------------------------------------------------------- SPC

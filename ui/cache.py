@@ -122,7 +122,7 @@ def freeze_startup_heap() -> bool:
     Frozen, they are skipped, and each pass only looks at what sessions create. Called once, before the first
     page runs, so little of that first session is frozen with it (frozen objects are never collected).
     """
-    import exports.pdf  # noqa: F401  (the footprint page's PDF export: fpdf is large; load it before freezing)
+    import exports.pdf  # noqa: F401  (the board packs' PDF: fpdf is large; load it before freezing)
 
     default_overview_figures()
     gc.collect()

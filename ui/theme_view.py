@@ -33,6 +33,11 @@ INTRO = {
 }
 
 
+GAP_NOTE = (
+    "⚑ = a trust's return missing or partial that period (not filled in): outlined on the map, hatched in the chart."
+)
+
+
 def cite(info) -> str:
     """'Source: publisher, title (published)', without repeating dates the title already gives."""
     published = info["published"] if isinstance(info["published"], str) else ""
@@ -47,10 +52,10 @@ def describe(info, period: str) -> str:
     return text if period in name else f"{text}, {period}"
 
 
-def render_distribution(values, names, info, spread, england, note, code, theme, measure, headline) -> None:
+def render_distribution(values, names, info, spread, england, note, code, theme, measure, headline, gaps) -> None:
     """The bell curve of one measure across footprints, the middle half shaded, England marked."""
     histogram = measure_histogram(
-        values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=code
+        values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=code, gaps=gaps
     )
     st.plotly_chart(
         controls.figure(histogram),
@@ -92,6 +97,8 @@ def render(theme: str, title: str) -> tuple[str, str]:
     spread = m.spread(values)
     england = m.england_value(bundle.metrics, bundle.measures, measure, period)
     note = f"{cite(info)} {info['notes'] if isinstance(info['notes'], str) else ''}".strip()
+    # Emergency care: footprints whose month rests on a missing or partial trust return, marked on every view.
+    gaps = emergency.gaps_in_period(bundle.flags, measure, period) if theme == s.EMERGENCY_CARE else {}
 
     geojson = data.geojson
     # n and N count the same areas: those the maps draw (the 44, or the user's boundaries, e.g. the 42 of 2018).
@@ -107,14 +114,15 @@ def render(theme: str, title: str) -> tuple[str, str]:
     with map_col:
         map_figure = measure_map(
             geojson, values, names, label=info["short_name"], unit=info["unit"],
-            decimals=int(info["decimals"]), selected_code=linked.code,
+            decimals=int(info["decimals"]), selected_code=linked.code, gaps=gaps,
         )  # fmt: skip
         controls.clickable_map(
             map_figure,
             key=f"{theme}_map",
             alt=f"Map of {info['name']} by footprint, {period}. The same figures are in the table below.",
         )
-        st.caption(escape_markdown(source_line + " Boundaries: " + s.OGL_ATTRIBUTION))
+        gap_words = f" {GAP_NOTE}" if gaps else ""
+        st.caption(escape_markdown(source_line + gap_words + " Boundaries: " + s.OGL_ATTRIBUTION))
         controls.chart_downloads(
             map_figure, name=f"stp-{measure}-map", title=f"{info['name']}, {period}", source=source_line
         )
@@ -142,7 +150,7 @@ def render(theme: str, title: str) -> tuple[str, str]:
             )
             st.caption(escape_markdown(note))
         else:
-            render_distribution(values, names, info, spread, england, note, linked.code, theme, measure, headline)
+            render_distribution(values, names, info, spread, england, note, linked.code, theme, measure, headline, gaps)
 
     if len(measure_periods) > 1 and theme != s.EMERGENCY_CARE:  # emergency care: SPC charts below instead
         render_trend(data, info, measure, linked.code, source_line)
@@ -151,7 +159,7 @@ def render(theme: str, title: str) -> tuple[str, str]:
     if theme == s.EMERGENCY_CARE:
         table = flagged_month_table(data, measure, period)
         st.dataframe(table, hide_index=True, width="stretch", placeholder="")
-        st.caption("Empty cells: not published. ⚑ = a trust's return missing or partial that period (not filled in).")
+        st.caption(f"Empty cells: not published. {GAP_NOTE}")
     else:
         table = m.change_table(bundle.metrics, measure, profiles).rename(
             columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}

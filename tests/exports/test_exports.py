@@ -14,13 +14,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from PIL import Image
-from pypdf import PdfReader
 
 from charts.style import footprint_geo
-from exports import pdf as board_pack
 from exports import png as png_export
 from exports.excel import sheet_title, table_xlsx_bytes
-from exports.pdf import board_pack_pdf
 from exports.png import ExportUnavailableError, board_ready_figure, chromium_path, figure_png
 from geo.boundaries import geojson_data_url
 
@@ -244,85 +241,3 @@ def test_xlsx_without_source_has_one_sheet():
 def test_sheet_names_are_valid_for_excel(name, expected):
     assert sheet_title(name) == expected
     assert len(sheet_title(name)) <= 31
-
-
-# ---------------------------------------------------------------- PDF
-
-
-def solid_png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def pack(**overrides) -> bytes:
-    arguments = {
-        "title": "Frimley Health and Care",
-        "subtitle": "Rated Outstanding (July 2017): one of the top 5 of 44, outside the middle of the bell curve",
-        "facts": [("Code", "E54000034"), ("Population", "742,527"), ("£325m capital", "“Yes” – July 2017")],
-        "images": [(solid_png(1600, 900, (33, 102, 172)), SOURCE)],
-        "sources": [SOURCE, OGL],
-        "as_of": "21 July 2017",
-    }
-    arguments.update(overrides)
-    return board_pack_pdf(**arguments)
-
-
-def pdf_text(data: bytes) -> tuple[PdfReader, str]:
-    reader = PdfReader(io.BytesIO(data))
-    return reader, " ".join(reader.pages[0].extract_text().split())
-
-
-def test_pdf_is_one_a4_landscape_page_with_extractable_text():
-    reader, text = pdf_text(pack())
-    assert len(reader.pages) == 1
-    box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
-    for expected in ("Frimley Health and Care", SOURCE, "Data as of 21 July 2017", "742,527", OGL, "Rated Outstanding"):
-        assert expected in text, expected
-
-
-def test_pdf_unicode_text_survives_with_dejavu():
-    assert board_pack.DEJAVU_REGULAR.is_file(), "install fonts-dejavu-core (bash .ci/setup dev)"
-    _, text = pdf_text(pack())
-    assert "£325m capital" in text and "“Yes” – July 2017" in text
-
-
-def test_pdf_stays_one_page_with_six_images_and_forty_sources():
-    images = [(solid_png(1600, 900 if i % 2 else 1200, (30 * i, 80, 160)), f"Chart {i}. {SOURCE}") for i in range(6)]
-    sources = [SOURCE] + [f"Publisher {i}, “A long article title about STP progress”, 2017" for i in range(38)] + [OGL]
-    reader, text = pdf_text(pack(images=images, sources=sources))
-    assert len(reader.pages) == 1
-    assert "Frimley Health and Care" in text and SOURCE in text and OGL in text
-    assert "more, see Data & sources" in text
-    assert len(reader.pages[0].images) == 6
-
-
-def test_pdf_survives_overlong_everything():
-    reader, _ = pdf_text(
-        pack(
-            title="A very long footprint name " * 6,
-            subtitle="subtitle " * 80,
-            facts=[("label " * 10, "value " * 80)] * 30,
-            images=[(solid_png(200, 2400, (200, 0, 0)), "caption " * 200)],
-            sources=["source " * 300] * 5,
-        )
-    )
-    assert len(reader.pages) == 1
-
-
-def test_pdf_with_no_images_or_facts():
-    reader, text = pdf_text(pack(images=[], facts=[], sources=[]))
-    assert len(reader.pages) == 1 and "Frimley Health and Care" in text
-
-
-def test_pdf_falls_back_to_core_font_without_dejavu(monkeypatch):
-    monkeypatch.setattr(board_pack, "DEJAVU_REGULAR", Path("/nonexistent/DejaVuSans.ttf"))
-    reader, text = pdf_text(pack(title="Frimley “Health” – £ 😀"))
-    assert len(reader.pages) == 1
-    assert 'Frimley "Health" - £' in text
-
-
-def test_pdf_rejects_bytes_that_are_not_an_image():
-    with pytest.raises(ValueError, match="not a readable image"):
-        pack(images=[(b"not a png", "caption")])

@@ -247,6 +247,46 @@ def test_footprint_pdf_says_not_published_in_words(built, inputs):
     assert "National Health Executive" in text  # the rating's source
 
 
+def words_pack(title: str, rows: int = 3) -> packs.Pack:
+    """A pack of one slide with a table and no pictures: the PDF layout alone, no Chromium needed."""
+    table = packs.Table(
+        columns=("Footprint", "£325m capital"),
+        rows=tuple((f"Footprint {i}", "“Yes” – July 2017") for i in range(rows)),
+    )
+    slide = packs.Slide(title=title, source="Source: LGC/HSJ, July 2017", as_of="", alt_text="", table=table)
+    return packs.Pack(
+        scope=packs.FOOTPRINT,
+        name="Frimley",
+        code="frimley",
+        data_label="bundled",
+        as_of="ratings 21 July 2017",
+        slides=(slide,),
+    )
+
+
+def test_pdf_keeps_unicode_with_dejavu():
+    from exports import pdf
+
+    assert pdf.DEJAVU_REGULAR.is_file(), "install fonts-dejavu-core (bash .ci/setup dev)"
+    _, text = pdf_text(pack_pdf(words_pack("Frimley “Health” – £")))
+    assert "Frimley “Health” – £" in text and "“Yes” – July 2017" in text
+
+
+def test_pdf_falls_back_to_the_core_font_without_dejavu(monkeypatch):
+    from exports import pdf
+
+    monkeypatch.setattr(pdf, "DEJAVU_REGULAR", Path("/nonexistent/DejaVuSans.ttf"))
+    _, text = pdf_text(pack_pdf(words_pack("Frimley “Health” – £ 😀")))
+    assert 'Frimley "Health" - £' in text
+
+
+def test_pdf_long_table_flows_onto_pages_that_each_carry_the_header():
+    reader, _ = pdf_text(pack_pdf(words_pack("Every footprint", rows=120)))
+    assert len(reader.pages) > 1
+    for page in reader.pages:
+        assert "Data as of: ratings 21 July 2017" in " ".join(page.extract_text().split())
+
+
 def test_pdf_page_one_renders(built, tmp_path):
     """Rendered with poppler's pdftoppm (Debian poppler-utils), as a person would print it."""
     if shutil.which("pdftoppm") is None:

@@ -160,6 +160,40 @@ def test_month_table(bundle, flags):
     assert table.set_index("code").loc["E54000033", "name"] == "Sussex and East Surrey"
 
 
+def test_gaps_in_period_name_each_flagged_footprint_with_its_note(bundle, flags):
+    gaps = e.gaps_in_period(flags, e.AE_PCT, "2016-12")
+    assert "Rotherham" in gaps["E54000009"]
+    table = e.month_table(bundle.metrics, bundle.measures, flags, e.AE_PCT, "2016-12", {c: c for c in bundle.codes})
+    assert set(gaps) == set(table.loc[table["flagged"], "code"])
+    assert e.gaps_in_period(flags, e.AE_PCT, "1999-01") == {}
+
+
+def test_map_and_histogram_mark_footprints_with_a_gap_in_the_returns(bundle, flags):
+    from charts.distribution import measure_histogram
+    from charts.measure_map import GAP_LEGEND, measure_map
+    from geo.boundaries import BOUNDARIES_2017, load_boundaries, to_geojson
+    from stp_data.metrics import values_for
+
+    gaps = e.gaps_in_period(flags, e.AE_PCT, "2016-12")
+    values = values_for(bundle.metrics, e.AE_PCT, "2016-12")
+    geojson = to_geojson(load_boundaries(BOUNDARIES_2017, "stp17cd"))
+    fig = measure_map(geojson, values, {}, label="A&E", unit="%", decimals=1, gaps=gaps)
+    outline = fig.data[-1]
+    assert outline.name == f"{GAP_LEGEND} ({len(gaps)})" and set(outline.locations) == set(gaps)
+    published = fig.data[0]
+    hover = {row[1]: row[2] for row in published.customdata}
+    assert "Rotherham" in hover["E54000009"] and hover["E54000033"] == ""
+
+    hist = measure_histogram(values, {}, unit="%", spread=None, england=None, note="n", gaps=gaps)
+    plain, hatched = hist.data[0], hist.data[1]
+    assert hatched.name.startswith("⚑ Gap in the returns") and hatched.marker.pattern.shape == "/"
+    assert sum(hatched.y) == len(gaps) and sum(plain.y) + sum(hatched.y) == values["value"].notna().sum()
+    assert hist.layout.barmode == "stack"
+    # Without gaps: one bar trace (and the fitted curve), no hatching.
+    plain_only = measure_histogram(values, {}, unit="%", spread=None, england=None, note="n")
+    assert [t.type for t in plain_only.data].count("bar") == 1
+
+
 def test_footprint_spc_uses_target_and_polarity(bundle, flags):
     series, result = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000033")
     assert result.target == 95 and result.polarity == "higher_is_better"
