@@ -158,7 +158,10 @@ def render(theme: str, title: str) -> tuple[str, str]:
     st.header("All footprints")
     if theme == s.EMERGENCY_CARE:
         table = flagged_month_table(data, measure, period)
-        st.dataframe(table, hide_index=True, width="stretch", placeholder="")
+        shown = st.column_config.NumberColumn(format=f"%,.{int(info['decimals'])}f")
+        st.dataframe(
+            table, hide_index=True, width="stretch", placeholder="", column_config={"Value": shown, "England": shown}
+        )
         st.caption(f"Empty cells: not published. {GAP_NOTE}")
     else:
         table = m.change_table(bundle.metrics, measure, profiles).rename(
