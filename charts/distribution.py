@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.measure_map import GAP_LEGEND, GAP_MARK
 from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, base_layout
 from stp_data.metrics import Spread
 from stp_data.text import plotly_text
@@ -56,7 +57,8 @@ def measure_histogram(
     grouped = v.assign(bin=bins).groupby("bin", observed=False)
     centres = (edges[:-1] + edges[1:]) / 2
     width = float(edges[1] - edges[0])
-    gaps = gaps or {}
+    gaps = {code: note for code, note in (gaps or {}).items() if code in set(v["code"])}  # the charted ones
+    plain_words = " without a gap in the returns" if gaps else ""
     members = [sorted(names.get(c, plotly_text(c)) for c in group["code"] if c not in gaps) for _, group in grouped]
     gapped = [sorted(names.get(c, plotly_text(c)) for c in group["code"] if c in gaps) for _, group in grouped]
     bands = [f"{lo:,.1f} to {hi:,.1f}" for lo, hi in pairwise(edges)]
@@ -67,7 +69,9 @@ def measure_histogram(
             width=width * 0.92,
             marker={"color": NHS_BLUE, "opacity": 0.75, "line": {"color": TEXT, "width": 1}},
             customdata=[[band, "<br>".join(m) or "(none)"] for band, m in zip(bands, members, strict=True)],
-            hovertemplate="<b>%{customdata[0]}</b>: %{y} footprints<br>%{customdata[1]}<extra></extra>",
+            hovertemplate=(
+                f"<b>%{{customdata[0]}}</b>: %{{y}} footprints{plain_words}<br>%{{customdata[1]}}<extra></extra>"
+            ),
             name="Footprints",
         )
     )
@@ -87,7 +91,7 @@ def measure_histogram(
                     "<b>%{customdata[0]}</b>: %{y} footprints with a gap in the returns (⚑)<br>%{customdata[1]}"
                     "<extra></extra>"
                 ),
-                name=f"⚑ Gap in the returns ({sum(len(m) for m in gapped)})",
+                name=f"{GAP_LEGEND} ({len(gaps)})",
             )
         )
         fig.update_layout(barmode="stack")
@@ -133,7 +137,7 @@ def measure_histogram(
             bgcolor="rgba(255,255,255,0.85)",
         )
     if highlight_code is not None:
-        _mark_footprint(fig, v, names, highlight_code, top)
+        _mark_footprint(fig, v, names, highlight_code, top, gapped=highlight_code in gaps)
     fig.update_xaxes(title=unit, gridcolor="#E8EDEE")
     # Footprints are counted in whole numbers: integer ticks only (never 0.5 of a footprint).
     fig.update_yaxes(
@@ -177,7 +181,9 @@ def _bin_edges(values: np.ndarray, bins: int) -> np.ndarray:
     return np.linspace(low, high, bins + 1)
 
 
-def _mark_footprint(fig: go.Figure, v: pd.DataFrame, names: dict[str, str], code: str, top: float) -> None:
+def _mark_footprint(
+    fig: go.Figure, v: pd.DataFrame, names: dict[str, str], code: str, top: float, *, gapped: bool = False
+) -> None:
     row = v.loc[v["code"] == code]
     if row.empty:
         return
@@ -186,7 +192,7 @@ def _mark_footprint(fig: go.Figure, v: pd.DataFrame, names: dict[str, str], code
     fig.add_annotation(
         x=x,
         y=top * 1.0,
-        text=f"<b>{names.get(code, plotly_text(code))}</b> {x:,.1f}",
+        text=f"<b>{names.get(code, plotly_text(code))}</b> {x:,.1f}" + (f" {GAP_MARK}" if gapped else ""),
         showarrow=False,
         xanchor="right",
         xshift=-6,

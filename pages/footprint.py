@@ -138,7 +138,7 @@ def show_footprint(code: str) -> None:
                 query_params=state.params(stp=p["code"]),
             )
 
-    progress_view.footprint_journey(data, p)
+    progress_view.footprint_journey(p)
 
     st.header("July 2017 £325m capital announcement")
     if detail.capital.empty:

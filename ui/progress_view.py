@@ -177,7 +177,7 @@ def ics_since(profile: pd.Series) -> str:
     return "Jul 2022 (statutory)"
 
 
-def footprint_journey(data: page_data.PageData, profile: pd.Series) -> None:
+def footprint_journey(profile: pd.Series) -> None:
     """A footprint's milestones with their sources, and its own numbers over time against England."""
     code, name = profile["code"], profile["name"]
     st.header("Journey: from STP to integrated care system")

@@ -99,6 +99,7 @@ def render(theme: str, title: str) -> tuple[str, str]:
     note = f"{cite(info)} {info['notes'] if isinstance(info['notes'], str) else ''}".strip()
     # Emergency care: footprints whose month rests on a missing or partial trust return, marked on every view.
     gaps = emergency.gaps_in_period(bundle.flags, measure, period) if theme == s.EMERGENCY_CARE else {}
+    gaps = {code: note for code, note in gaps.items() if code in data.area_codes}  # those the map draws
 
     geojson = data.geojson
     # n and N count the same areas: those the maps draw (the 44, or the user's boundaries, e.g. the 42 of 2018).

@@ -1,4 +1,4 @@
-"""Board-ready exports: PNG with title and source inside, formula-safe XLSX, one-page PDF board pack."""
+"""Board-ready exports: PNG with title and source inside, formula-safe CSV and XLSX (packs: test_packs.py)."""
 
 from __future__ import annotations
 

@@ -287,6 +287,21 @@ def test_pdf_long_table_flows_onto_pages_that_each_carry_the_header():
         assert "Data as of: ratings 21 July 2017" in " ".join(page.extract_text().split())
 
 
+def test_pdf_names_a_picture_that_is_not_an_image():
+    import plotly.graph_objects as go
+
+    class BrokenPictures(packs.Pictures):
+        """Stands in for kaleido: hands back bytes that are not an image."""
+
+        def png(self, picture: packs.Picture) -> bytes:
+            return b"not a png"
+
+    picture = packs.Picture(key="map", figure=go.Figure(), title="Map", source="Source: ONS")
+    pack = replace(words_pack("A map"), slides=(replace(words_pack("A map").slides[0], picture=picture),))
+    with pytest.raises(ValueError, match="not a readable image"):
+        pack_pdf(pack, pictures=BrokenPictures())
+
+
 def test_pdf_page_one_renders(built, tmp_path):
     """Rendered with poppler's pdftoppm (Debian poppler-utils), as a person would print it."""
     if shutil.which("pdftoppm") is None:

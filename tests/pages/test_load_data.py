@@ -116,6 +116,8 @@ def test_footprint_bell_curve_and_board_pack_say_the_counts_are_the_users():
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "loaded ratings file" in captions and "LGC/HSJ" not in captions
+    # The footprint's details follow the user's file, never the shared (bundled) cache.
+    assert any(h.value == "Your rating: Needs most improvement" for h in at.header)
     bell = json.loads(at.get("plotly_chart")[0].proto.spec)
     notes = " ".join(a.get("text", "") for a in bell["layout"].get("annotations", []))
     assert "LGC/HSJ" not in notes

@@ -44,6 +44,19 @@ def test_emergency_care_deep_link_with_measure_and_period():
     assert round(sussex, 1) == 84.3  # NHS England A&E return, Dec 2017: 42,292 attendances, 6,628 over 4 hours
 
 
+def test_emergency_care_marks_a_gap_in_the_returns_on_map_chart_and_table():
+    # December 2016: Rotherham's type-1 return was partial (South Yorkshire and Bassetlaw, E54000009).
+    at = deep_link("pages/emergency_care.py", {"measure": "ae_type1_4hr_pct", "period": "2016-12"})
+    map_spec, histogram = figures(at)[:2]
+    outline = next(t for t in map_spec["data"] if t.get("name", "").startswith("⚑ Gap in the returns"))
+    assert outline["locations"] == ["E54000009"]
+    hatched = [t for t in histogram["data"] if t["type"] == "bar" and t.get("marker", {}).get("pattern")]
+    assert len(hatched) == 1 and sum(hatched[0]["y"]) == 1
+    assert any("⚑ = a trust's return missing or partial" in c.value for c in at.caption)
+    table = at.dataframe[0].value.set_index("Code")
+    assert table.loc["E54000009", "Gap"] == "⚑" and "Rotherham" in table.loc["E54000009", "Gap in the returns"]
+
+
 @pytest.mark.parametrize("query", [{"measure": "<b>x</b>"}, {"period": "2099-01"}, {"measure": "gp_fte_per100k"}])
 def test_emergency_care_ignores_unknown_measures_and_periods(query):
     at = deep_link("pages/emergency_care.py", query)

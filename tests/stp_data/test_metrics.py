@@ -34,6 +34,7 @@ def test_catalogue_describes_every_bundled_measure(bundle):
 def test_measures_with_data_follow_the_bundle_they_were_asked_of(bundle):
     import dataclasses
 
+    assert len(bundle.measures_with_data) > 1  # computed (and kept) on this bundle before copying it
     one = bundle.metrics[bundle.metrics["measure"] == "gp_fte_per100k"]
     smaller = dataclasses.replace(bundle, metrics=one)
     assert smaller.measures_with_data == {"gp_fte_per100k"}
