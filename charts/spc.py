@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, base_layout
 from stp_data import spc
 from stp_data.loading import Bundle
+from stp_data.text import plotly_text
 
 CONCERN = "#E46C0A"  # MDC orange, darkened enough to read as text on white
 IMPROVEMENT = "#289DE0"
@@ -248,6 +248,7 @@ ROW_GAP_PX = 65  # between rows: a three-line panel title, at 18 px once for_boa
 PANEL_SPACING = 0.03  # between columns, a fraction of the width
 LAPTOP_COLUMNS = 5  # a laptop's main column (about 790 px): 9 rows
 BOARD_COLUMNS = 8  # a 1920 px board screen and a 1600 px export: 6 rows
+LEFT_MARGIN = 44  # the first column's tick labels, at 18 px on a board screen
 
 
 def _name_width(columns: int) -> int:
@@ -274,7 +275,8 @@ def _grid(count: int, columns: int, panel_height: int, titled: bool) -> dict:
 
 
 def _cell(index: int, columns: int, grid: dict) -> tuple[list[float], list[float]]:
-    """The x and y domains of panel `index` (row by row from the top left), as make_subplots lays them out."""
+    """The x and y span of panel `index` (row by row from the top left) in the paper, as make_subplots would lay
+    out its axes' domains: the small multiples draw each panel there in one shared pair of axes."""
     width = (1 - PANEL_SPACING * (columns - 1)) / columns
     height = (1 - grid["vertical"] * (grid["rows"] - 1)) / grid["rows"]
     row, col = divmod(index, columns)
@@ -286,6 +288,237 @@ def _cell(index: int, columns: int, grid: dict) -> tuple[list[float], list[float
 def _legend_y(grid: dict) -> float:
     # In paper units like everything under the plot (exports.png keeps the bottom margin's ratio to the plot).
     return -12 / grid["plot_height"]
+
+
+GRID_COLOUR = "#E8EDEE"
+TICK_SIZE = BASE_FONT_SIZE - 5
+X_PAD = 0.04  # of a panel's width, left and right of its first and last month (room for the end points)
+Y_PAD = 0.06  # of a panel's value range, above and below its highest and lowest line
+MOST_TICKS = 3
+DECIMALS = 5  # places kept in the shared coordinates: a hundred-thousandth of the figure, well under a pixel
+
+# Drawn in this order, each one trace across every panel (lines broken between panels with None).
+_KINDS = ("grid", "ticks", "limits", "mean", "target", "line", "value", "flagged")
+
+
+def _finite(value: object) -> bool:
+    return value is not None and not pd.isna(value) and math.isfinite(float(value))
+
+
+def _nice_ticks(lo: float, hi: float, most: int = MOST_TICKS) -> tuple[list[float], float]:
+    """Round values between `lo` and `hi`, a step of 1, 2 or 5 times a power of ten apart, two to `most` of them
+    (2.5 times, which needs one more decimal place in the label, only when nothing else gives two)."""
+    if not hi > lo:
+        return [lo], 1.0
+    magnitude = 10 ** math.floor(math.log10((hi - lo) / most))
+    fitting = []
+    for multiple in (1, 2, 2.5, 5, 10, 20):
+        step = multiple * magnitude
+        first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        ticks = [round(k * step, 12) for k in range(first, last + 1)]
+        if 0 < len(ticks) <= most:
+            fitting.append((multiple == 2.5 or len(ticks) < 2, ticks, step))
+    if not fitting:
+        return [lo, hi], hi - lo
+    _, ticks, step = min(fitting, key=lambda fit: fit[0])
+    return ticks, step
+
+
+def _places(step: float) -> int:
+    """Decimal places that show every multiple of `step` exactly (2.5 needs 1, 0.25 needs 2, 20 none)."""
+    return next((d for d in range(7) if abs(round(step, d) - step) < step * 1e-6), 6)
+
+
+def _tick_label(value: float, step: float) -> str:
+    """A tick's value as a narrow label: 12k for thousands, otherwise the decimals the step needs."""
+    if step >= 1000 and abs(value) >= 1000:
+        return f"{value / 1000:,.{_places(step / 1000)}f}k"
+    return f"{value:,.{_places(step)}f}"
+
+
+class _Panels:
+    """Every panel's lines and points in one coordinate space: the figure's paper, x and y from 0 to 1.
+
+    A panel's own months and values are first placed in its unit square (u, v), then into its cell of the grid;
+    `counts` records how many points of each kind each panel has, so `relayout_small_multiples` can move them.
+    """
+
+    def __init__(self, columns: int, grid: dict) -> None:
+        self.columns, self.grid = columns, grid
+        self.x: dict[str, list] = {kind: [] for kind in _KINDS}
+        self.y: dict[str, list] = {kind: [] for kind in _KINDS}
+        self.extra: dict[str, list] = {"ticks": [], "value": [], "colour": [], "flagged": []}
+        self.counts: dict[str, list[int]] = {kind: [] for kind in _KINDS}
+        self.cell: tuple[list[float], list[float]] = ([0, 1], [0, 1])
+
+    def start(self, index: int) -> None:
+        self.cell = _cell(index, self.columns, self.grid)
+        for kind in _KINDS:
+            self.counts[kind].append(0)
+
+    def add(self, kind: str, u: Sequence, v: Sequence, *, gap: bool = False) -> None:
+        """Points at (u, v) of the current panel's unit square; `gap` ends them with None (a break in the line)."""
+        (x0, x1), (y0, y1) = self.cell
+        xs = [round(x0 + a * (x1 - x0), DECIMALS) if b is not None else None for a, b in zip(u, v, strict=True)]
+        ys = [round(y0 + b * (y1 - y0), DECIMALS) if b is not None else None for b in v]
+        if gap:
+            xs, ys = [*xs, None], [*ys, None]
+        self.x[kind] += xs
+        self.y[kind] += ys
+        self.counts[kind][-1] += len(xs)
+
+
+def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.SpcResult, decimals: int) -> None:
+    """One footprint's XmR chart in its cell: gridlines and tick labels on its own value scale, limits, mean,
+    target, the value line, coloured points and flags."""
+    x = _x(series)
+    points = result.points.set_axis(series.index)
+    values = [float(v) for v in series["value"]]
+    drawn = [*values, *points["mean"], *points["upper"], *points["lower"]]
+    if result.target is not None:
+        drawn.append(result.target)
+    finite = [float(v) for v in drawn if _finite(v)] or [0.0]
+    low, high = min(finite), max(finite)
+    pad = (high - low) * Y_PAD if high > low else max(abs(high) * 0.1, 1.0)
+    low, high = low - pad, high + pad
+    ticks, step = _nice_ticks(low, high)
+    first, last = x.min(), x.max()
+    span = (last - first).total_seconds() or 1.0
+
+    def u(when: object) -> float:
+        offset = (pd.Timestamp(when) - first).total_seconds() / span if last > first else 0.5
+        return X_PAD + offset * (1 - 2 * X_PAD)
+
+    def v(value: object) -> float | None:
+        return (float(value) - low) / (high - low) if _finite(value) else None
+
+    for tick in ticks:
+        panels.add("grid", [0.0, 1.0], [v(tick)] * 2, gap=True)
+    panels.add("ticks", [0.0] * len(ticks), [v(t) for t in ticks])
+    panels.extra["ticks"] += [_tick_label(t, step) for t in ticks]
+    for _, part in points.groupby("segment", sort=True):
+        months = [u(when) for when in x.loc[part.index]]
+        for kind, column in (("limits", "upper"), ("limits", "lower"), ("mean", "mean")):
+            level = part[column]
+            if level.nunique(dropna=False) == 1:  # a segment's level: its two ends draw the same line
+                panels.add(kind, [months[0], months[-1]], [v(level.iloc[0])] * 2, gap=True)
+            else:
+                panels.add(kind, months, [v(value) for value in level], gap=True)
+        panels.add("line", months, [v(value) for value in part["value"]], gap=True)
+    if result.target is not None:
+        panels.add("target", [u(first), u(last)], [v(result.target)] * 2, gap=True)
+    months = [u(when) for when in x]
+    panels.add("value", months, [v(value) for value in values])
+    notes = series["flag_note"].fillna("") if "flag_note" in series else pd.Series("", series.index)
+    panels.extra["value"] += [
+        [
+            name,
+            html.escape(str(period)),
+            _fmt(value, decimals),
+            html.escape(spc.VARIATION_ICONS[kind].label),
+            html.escape(str(note)),
+        ]
+        for period, value, kind, note in zip(series["period"], values, points["point_type"], notes, strict=True)
+    ]
+    panels.extra["colour"] += [POINT_COLOURS[kind] for kind in points["point_type"]]
+    flagged = series["flagged"].fillna(False).astype(bool) if "flagged" in series else None
+    if flagged is not None and flagged.any():
+        panels.add("flagged", [u(when) for when in x[flagged]], [v(value) for value in series.loc[flagged, "value"]])
+        panels.extra["flagged"] += [html.escape(str(n)) for n in series.loc[flagged, "flag_note"]]
+
+
+def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
+    """A trace per kind of line or point, across every panel (one legend entry each, as one panel's would be)."""
+    xy = {kind: {"x": panels.x[kind], "y": panels.y[kind]} for kind in _KINDS}
+    skip = {"hoverinfo": "skip", "showlegend": False}
+    traces = [
+        go.Scatter(**xy["grid"], mode="lines", name="Gridlines", line={"color": GRID_COLOUR, "width": 1}, **skip),
+        go.Scatter(
+            **xy["ticks"],
+            mode="text",
+            name="Scale",
+            text=panels.extra["ticks"],
+            textposition="middle left",
+            textfont={"size": TICK_SIZE, "color": NHS_DARK_GREY},
+            cliponaxis=False,
+            **skip,
+        ),
+        go.Scatter(
+            **xy["limits"],
+            mode="lines",
+            name="Process limits",
+            legendgroup="limits",
+            line={"color": LIMIT, "width": 1, "dash": "dot"},
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            **xy["mean"],
+            mode="lines",
+            name="Mean",
+            legendgroup="mean",
+            line={"color": TEXT, "width": 1, "dash": "solid"},
+            hoverinfo="skip",
+        ),
+    ]
+    if panels.x["target"]:
+        traces.append(
+            go.Scatter(
+                **xy["target"],
+                mode="lines",
+                name="Target",
+                legendgroup="target",
+                line={"color": TARGET, "width": 1, "dash": "dash"},
+                hoverinfo="skip",
+            )
+        )
+    traces += [
+        go.Scatter(**xy["line"], mode="lines", name="Value line", line={"color": COMMON, "width": 1}, **skip),
+        go.Scatter(
+            **xy["value"],
+            mode="markers",
+            name="Value",
+            legendgroup="value",
+            marker={"size": 4, "color": panels.extra["colour"], "line": {"width": 0}},
+            customdata=panels.extra["value"],
+            hovertemplate="<b>%{customdata[0]}</b><br><b>%{customdata[1]}</b>: %{customdata[2]} "
+            + unit
+            + "<br>%{customdata[3]}<br>%{customdata[4]}<extra></extra>",
+        ),
+    ]
+    if panels.x["flagged"]:
+        traces.append(
+            go.Scatter(
+                **xy["flagged"],
+                mode="markers",
+                name="Missing or partial return",
+                legendgroup="flagged",
+                showlegend=False,
+                marker={"symbol": FLAG_SYMBOL, "size": 7, "color": TEXT, "line": {"width": 1.5, "color": TEXT}},
+                customdata=panels.extra["flagged"],
+                hovertemplate="<b>Flagged</b>: %{customdata}<extra></extra>",
+            )
+        )
+    return traces
+
+
+def _title(index: int, columns: int, grid: dict, text: str, name: str) -> dict:
+    """A panel's title centred above its cell, as make_subplots places a subplot title."""
+    (x0, x1), (_, y1) = _cell(index, columns, grid)
+    return {
+        "text": text,
+        "x": (x0 + x1) / 2,
+        "y": y1,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": BASE_FONT_SIZE - 4},
+        "hovertext": name,
+    }
+
+
+_AXIS = {"range": [0, 1], "domain": [0, 1], "visible": False, "fixedrange": True, "showgrid": False}
 
 
 def small_multiples(
@@ -305,124 +538,90 @@ def small_multiples(
     it in full) with its variation icon as a coloured text badge. By default 8 columns and 6 rows, for a 1920 px
     board screen (scaled by `for_board`) and a 1600 px PNG export; `relayout_small_multiples` gives a laptop's
     narrower column 5. Rows are a fixed gap in pixels apart, room for a three-line panel title at 18 px.
+
+    Drawn cheaply: every panel sits in its own cell of ONE pair of axes (x and y from 0 to 1, the paper), each on
+    its own value scale with its own gridlines and tick labels, and each kind of line is one trace across all
+    panels, broken with None; the hover gives the real value and month. A handful of traces instead of six per
+    panel and 44 pairs of axes, which plotly.js draws in a fraction of the time.
     """
     grid = _grid(len(charts), columns, panel_height, bool(title))
     width = _name_width(columns)
-    titles = [
-        f"{panel_name(names.get(code, code), width)}<br>"
-        f"<span style='color:{POINT_COLOURS[result.variation]}'><b>{html.escape(result.variation_icon.badge)}"
-        f"</b> {html.escape(result.variation_icon.label)}</span>"
-        for code, _, result in charts
-    ]
-    fig = make_subplots(
-        rows=grid["rows"],
-        cols=columns,
-        subplot_titles=titles,
-        vertical_spacing=grid["vertical"],
-        horizontal_spacing=PANEL_SPACING,
-    )
-    for i, (code, series, result) in enumerate(charts):
-        row, col = i // columns + 1, i % columns + 1
-        first = i == 0
-        x = _x(series)
-        points = result.points.set_axis(series.index)
-        for column, name in (("upper", "Process limits"), ("lower", None), ("mean", "Mean")):
-            xs, ys = _segmented(x, points, column)
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    name=name or "Lower process limit",
-                    legendgroup=column if column == "mean" else "limits",
-                    showlegend=first and name is not None,
-                    line={
-                        "color": TEXT if column == "mean" else LIMIT,
-                        "width": 1,
-                        "dash": "solid" if column == "mean" else "dot",
-                    },
-                    hoverinfo="skip",
-                ),
-                row=row,
-                col=col,
-            )
-        if result.target is not None:
-            fig.add_trace(
-                go.Scatter(
-                    x=[x.min(), x.max()],
-                    y=[result.target] * 2,
-                    mode="lines",
-                    name="Target",
-                    legendgroup="target",
-                    showlegend=first,
-                    line={"color": TARGET, "width": 1, "dash": "dash"},
-                    hoverinfo="skip",
-                ),
-                row=row,
-                col=col,
-            )
-        value = _value_trace(x, series, points, unit, decimals)
-        value.update(
-            name="Value",
-            legendgroup="value",
-            showlegend=first,
-            marker={"size": 4, "line": {"width": 0}},
-            hovertemplate=f"<b>{html.escape(names.get(code, code))}</b><br>" + value.hovertemplate,
+    panels = _Panels(columns, grid)
+    annotations = []
+    for index, (code, series, result) in enumerate(charts):
+        name = plotly_text(names.get(code, code))
+        panels.start(index)
+        _place_panel(panels, name, series, result, decimals)
+        text = (
+            f"{panel_name(names.get(code, code), width)}<br>"
+            f"<span style='color:{POINT_COLOURS[result.variation]}'><b>{html.escape(result.variation_icon.badge)}"
+            f"</b> {html.escape(result.variation_icon.label)}</span>"
         )
-        fig.add_trace(_value_line(x, points, 1), row=row, col=col)
-        fig.add_trace(value, row=row, col=col)
-        flagged = series["flagged"].fillna(False).astype(bool) if "flagged" in series else None
-        if flagged is not None and flagged.any():
-            fig.add_trace(
-                go.Scatter(
-                    x=x[flagged],
-                    y=series.loc[flagged, "value"],
-                    mode="markers",
-                    name="Missing or partial return",
-                    legendgroup="flagged",
-                    showlegend=False,
-                    marker={"symbol": FLAG_SYMBOL, "size": 7, "color": TEXT, "line": {"width": 1.5, "color": TEXT}},
-                    customdata=[html.escape(str(n)) for n in series.loc[flagged, "flag_note"]],
-                    hovertemplate="<b>Flagged</b>: %{customdata}<extra></extra>",
-                ),
-                row=row,
-                col=col,
-            )
-    for annotation, (code, _, _) in zip(fig.layout.annotations, charts, strict=True):
-        annotation.update(font={"size": BASE_FONT_SIZE - 4}, hovertext=html.escape(names.get(code, code)))
-    fig.update_xaxes(showticklabels=False, showgrid=False)
-    fig.update_yaxes(tickfont={"size": BASE_FONT_SIZE - 5}, gridcolor="#E8EDEE", nticks=3)
-    fig.update_layout(legend={"orientation": "h", "x": 0, "y": _legend_y(grid), "yanchor": "top"})
-    _keep_note(fig, note)
+        annotations.append(_title(index, columns, grid, text, name))
+    traces = _panel_traces(panels, plotly_text(unit))
+    kinds = [kind for kind in _KINDS if kind not in ("target", "flagged") or panels.x[kind]]
+    fig = go.Figure(traces)
+    fig.update_layout(
+        annotations=annotations,
+        xaxis=_AXIS,
+        yaxis=_AXIS,
+        hovermode="closest",
+        dragmode=False,
+        legend={"orientation": "h", "x": 0, "y": _legend_y(grid), "yanchor": "top"},
+    )
     base_layout(fig, title=html.escape(title) if title else None, height=grid["height"])
-    fig.update_layout(margin={"t": grid["top"], "b": grid["bottom"]})
+    fig.update_layout(
+        margin={"t": grid["top"], "b": grid["bottom"], "l": LEFT_MARGIN},
+        meta={
+            "source_note": note,
+            "panels": {
+                "columns": columns,
+                "panel_height": panel_height,
+                "count": len(charts),
+                "counts": [panels.counts[kind] for kind in kinds],
+            },
+        },
+    )
     return fig
+
+
+def _move(values: list, counts: list[int], old: list[tuple[float, float]], new: list[tuple[float, float]]) -> list:
+    """Coordinates of one trace moved panel by panel from the `old` cells' spans to the `new` ones'."""
+    moved, at = [], 0
+    for count, (old0, old1), (new0, new1) in zip(counts, old, new, strict=True):
+        scale = (new1 - new0) / (old1 - old0)
+        for value in values[at : at + count]:
+            moved.append(None if value is None else round(new0 + (value - old0) * scale, DECIMALS))
+        at += count
+    return moved
 
 
 def relayout_small_multiples(
     fig: go.Figure, columns: int = LAPTOP_COLUMNS, panel_height: int = PANEL_HEIGHT
 ) -> go.Figure:
     """A copy of a `small_multiples` figure with its panels in `columns` (titles rewrapped to fit), for a narrower
-    screen than the figure was built for. Moves axes and titles only: a fraction of a rebuild's time, so a cached
-    figure can be shown on a laptop (5 columns) and on a board screen or in an export (8) alike."""
+    screen than the figure was built for. Moves each panel's points from its old cell to its new one (the figure's
+    meta says how many points of each trace are each panel's): a fraction of a rebuild's time, so a cached figure
+    can be shown on a laptop (5 columns) and on a board screen or in an export (8) alike."""
     spec = fig.to_plotly_json()
     layout = spec["layout"]
-    annotations = layout.get("annotations", [])
-    title = layout.get("title") or {}
-    grid = _grid(len(annotations), columns, panel_height, bool(title.get("text")))
+    info = layout["meta"]["panels"]
+    count = info["count"]
+    titled = bool((layout.get("title") or {}).get("text"))
+    old_grid = _grid(count, info["columns"], info["panel_height"], titled)
+    grid = _grid(count, columns, panel_height, titled)
+    old = [_cell(index, info["columns"], old_grid) for index in range(count)]
+    new = [_cell(index, columns, grid) for index in range(count)]
+    for trace, counts in zip(spec["data"], info["counts"], strict=True):
+        trace["x"] = _move(list(trace["x"]), counts, [c[0] for c in old], [c[0] for c in new])
+        trace["y"] = _move(list(trace["y"]), counts, [c[1] for c in old], [c[1] for c in new])
     width = _name_width(columns)
-    for index, annotation in enumerate(annotations):
-        x_domain, y_domain = _cell(index, columns, grid)
+    for index, annotation in enumerate(layout.get("annotations", [])):
         badge = annotation["text"].split("<br>")[-1]
         name = html.unescape(annotation.get("hovertext") or "")
-        annotation.update(x=sum(x_domain) / 2, y=y_domain[1], text=f"{panel_name(name, width)}<br>{badge}")
-        suffix = "" if index == 0 else str(index + 1)
-        layout.setdefault(f"xaxis{suffix}", {})["domain"] = x_domain
-        layout.setdefault(f"yaxis{suffix}", {})["domain"] = y_domain
-    for key in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
-        number = int(key[5:] or 1)
-        if number > len(annotations):  # an empty cell of the old grid
-            layout[key].update(visible=False, domain=[0, 0.01])
+        title = _title(index, columns, grid, f"{panel_name(name, width)}<br>{badge}", name)
+        annotation.update({key: title[key] for key in ("text", "x", "y")})  # its font as it was (e.g. for_board's)
+    layout["meta"] = {**layout["meta"], "panels": {**info, "columns": columns, "panel_height": panel_height}}
     layout["height"] = grid["height"]
     layout.setdefault("margin", {}).update(t=grid["top"], b=grid["bottom"])
     layout.setdefault("legend", {})["y"] = _legend_y(grid)

@@ -56,12 +56,13 @@ def test_emergency_care_small_multiples_on_a_board_screen(page):
     wait_for_charts(page, 3, timeout_ms=90_000)
     spc = page.locator(".js-plotly-plot").last
     spc.scroll_into_view_if_needed()
-    # 44 panels, each with its points drawn.
-    panels = page.evaluate(
+    # 44 panels (drawn in one pair of axes: a title each), each with its points drawn (12 or more a footprint).
+    titles, points = page.evaluate(
         """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')].pop();
-                   return gd.querySelectorAll('.cartesianlayer .subplot').length; }"""
+                   return [gd.querySelectorAll('.infolayer .annotation').length,
+                           gd.querySelectorAll('.scatterlayer .trace .points path').length]; }"""
     )
-    assert panels >= 44
+    assert titles >= 44 and points >= 44 * 12
     page.screenshot(path=str(SCREENSHOTS / "emergency-care-board-1920.png"), full_page=True)
     spc.screenshot(path=str(SCREENSHOTS / "emergency-care-small-multiples.png"))
     assert page.external_requests == []

@@ -121,24 +121,80 @@ def test_small_multiples_all_44_sorted(data):
     assert all(t.count("<br>") <= 2 for t in titles)
     assert [a.hovertext for a in fig.layout.annotations] == [names[c] for c in order]
     assert fig.layout.meta["source_note"] == "n"
-    values = [t for t in fig.data if t.name == "Value"]
-    assert len(values) == 44 and sum(bool(t.showlegend) for t in values) == 1
-    assert sum(t.name == "Missing or partial return" for t in fig.data) == 2  # E54000009 and E54000025
+    # One pair of axes; each kind of line or point one trace across every panel, broken between panels.
+    assert [t.name for t in fig.data] == [
+        "Gridlines",
+        "Scale",
+        "Process limits",
+        "Mean",
+        "Target",
+        "Value line",
+        "Value",
+        "Missing or partial return",
+    ]
+    assert not any(k.startswith(("xaxis2", "yaxis2")) for k in fig.layout.to_plotly_json())
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["Process limits", "Mean", "Target", "Value"]
+    value = fig.data[6]
+    assert len(value.x) == sum(len(results[c][0]) for c in order)
+    assert list(value.marker.color[:36]) == [charts.POINT_COLOURS[t] for t in results[order[0]][1].points["point_type"]]
+    # The hover has the real value and month, not the shared coordinates.
+    first = results[order[0]][0]
+    assert list(value.customdata[0][:3]) == [names[order[0]], first["period"].iloc[0], f"{first['value'].iloc[0]:.1f}"]
+    assert len(fig.data[-1].x) == 5  # flagged points: E54000009 and E54000025
     # 8 columns and 6 rows for a board screen and a 1600 px export; rows a fixed 65 px apart (room for a
     # three-line title at 18 px once for_board scales the height).
     assert fig.layout.height == 6 * charts.PANEL_HEIGHT + 100 + 70
-    assert fig.layout.yaxis.domain[0] - fig.layout.yaxis9.domain[1] == pytest.approx(65 / (6 * charts.PANEL_HEIGHT))
+    grid = charts._grid(44, 8, charts.PANEL_HEIGHT, False)
+    assert charts._cell(0, 8, grid)[1][0] - charts._cell(8, 8, grid)[1][1] == pytest.approx(
+        65 / (6 * charts.PANEL_HEIGHT)
+    )
+    # Every panel's points stay inside its own cell: no panel draws over another.
+    cells = [charts._cell(i, 8, grid) for i in range(44)]
+    counts = dict(zip([t.name for t in fig.data], fig.layout.meta["panels"]["counts"], strict=True))
+    for trace in fig.data[2:]:
+        at = 0
+        for count, ((x0, x1), (y0, y1)) in zip(counts[trace.name], cells, strict=True):
+            xs = [x for x in trace.x[at : at + count] if x is not None]
+            ys = [y for y in trace.y[at : at + count] if y is not None]
+            assert all(x0 <= x <= x1 for x in xs) and all(y0 <= y <= y1 for y in ys), trace.name
+            at += count
     # A laptop's column: the same figure relaid in 5 columns and 9 rows, exactly as if built so, titles rewrapped.
     laptop = charts.relayout_small_multiples(fig, 5)
     built = charts.small_multiples([(c, *results[c]) for c in order], names, unit="%", decimals=1, note="n", columns=5)
     assert laptop.layout.height == built.layout.height == 9 * charts.PANEL_HEIGHT + 100 + 70
-    for i in (1, 6, 44):
-        axis = "" if i == 1 else str(i)
-        for name in (f"xaxis{axis}", f"yaxis{axis}"):
-            assert laptop.layout[name].domain == pytest.approx(built.layout[name].domain)
+    for moved, fresh in zip(laptop.data, built.data, strict=True):
+        for axis in ("x", "y"):
+            got, want = list(moved[axis]), list(fresh[axis])
+            assert [v is None for v in got] == [v is None for v in want]
+            assert [v for v in got if v is not None] == pytest.approx([v for v in want if v is not None], abs=1e-4)
     assert [a.text for a in laptop.layout.annotations] == [a.text for a in built.layout.annotations]
     place = [v for a in laptop.layout.annotations for v in (a.x, a.y)]
     assert place == pytest.approx([v for a in built.layout.annotations for v in (a.x, a.y)])
     assert laptop.layout.legend.y == pytest.approx(built.layout.legend.y)
-    assert not laptop.layout.xaxis48.visible  # the 8-column grid's empty cells are hidden
+    assert laptop.layout.meta == built.layout.meta
     assert fig.layout.height == 6 * charts.PANEL_HEIGHT + 100 + 70  # the cached figure itself is untouched
+
+
+def test_small_multiples_scales_read_like_an_axis():
+    assert charts._nice_ticks(68, 97) == ([70, 80, 90], 10)
+    assert charts._nice_ticks(88, 96) == ([90, 95], 5)
+    ticks, step = charts._nice_ticks(1200, 15800)
+    assert [charts._tick_label(t, step) for t in ticks] == ["5k", "10k", "15k"]
+    ticks, step = charts._nice_ticks(0.1, 0.9)
+    assert [charts._tick_label(t, step) for t in ticks] == ["0.25", "0.50", "0.75"]
+    assert charts._nice_ticks(5, 5) == ([5], 1.0)
+
+
+def test_small_multiples_for_a_board_screen_and_an_export(data):
+    from charts.style import for_board
+    from exports.png import board_ready_figure
+
+    bundle, flags, names = data
+    results = e.all_footprints_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, bundle.codes)
+    fig = charts.small_multiples([(c, *results[c]) for c in results], names, unit="%", decimals=1, note="n")
+    board = for_board(fig)
+    assert board.data[1].textfont.size >= 18 and all(a.font.size >= 18 for a in board.layout.annotations)
+    ready = board_ready_figure(fig, title="T", source_line="S")
+    assert ready.layout.meta["panels"] == fig.layout.meta["panels"]
+    relaid = charts.relayout_small_multiples(board, 5)
+    assert relaid.layout.height == 9 * charts.PANEL_HEIGHT + 170 and relaid.layout.annotations[0].font.size >= 18
