@@ -62,7 +62,7 @@ def _fmt(value: float, decimals: int) -> str:
 
 def _badge(fig: go.Figure, icon: spc.Icon, colour: str, x: float, kind: str) -> None:
     fig.add_annotation(
-        text=f"<b>{html.escape(icon.badge)}</b> {html.escape(icon.label)}",
+        text=f"<b>{plotly_text(icon.badge)}</b> {plotly_text(icon.label)}",
         xref="paper",
         yref="paper",
         x=x,
@@ -74,7 +74,7 @@ def _badge(fig: go.Figure, icon: spc.Icon, colour: str, x: float, kind: str) -> 
         bordercolor=colour,
         borderpad=4,
         font={"color": "white", "size": BASE_FONT_SIZE - 2},
-        hovertext=html.escape(f"{kind}: {icon.meaning}"),
+        hovertext=plotly_text(f"{kind}: {icon.meaning}"),
     )
 
 
@@ -147,7 +147,7 @@ def xmr_chart(
                 mode="markers",
                 name="Missing or partial return",
                 marker={"symbol": FLAG_SYMBOL, "size": 18, "color": TEXT, "line": {"width": 3, "color": TEXT}},
-                customdata=[html.escape(str(n)) for n in series.loc[flagged, "flag_note"]],
+                customdata=[plotly_text(str(n)) for n in series.loc[flagged, "flag_note"]],
                 hovertemplate="<b>Flagged</b>: %{customdata}<extra></extra>",
             )
         )
@@ -158,7 +158,7 @@ def xmr_chart(
             x=start,
             y=1.0,
             yref="paper",
-            text=html.escape(burton_text),
+            text=plotly_text(burton_text),
             showarrow=False,
             xanchor="right",
             yanchor="top",
@@ -175,11 +175,11 @@ def xmr_chart(
     )
     if result.assurance_icon is not None:
         _badge(fig, result.assurance_icon, ASSURANCE_COLOURS[result.assurance], 1.0, "Assurance")
-    fig.update_yaxes(title=html.escape(unit), gridcolor="#E8EDEE", zeroline=False)
+    fig.update_yaxes(title=plotly_text(unit), gridcolor="#E8EDEE", zeroline=False)
     fig.update_xaxes(gridcolor="#E8EDEE")
     fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0}, showlegend=True)
     _keep_note(fig, note)
-    base_layout(fig, title=html.escape(title) if title else None, height=height)
+    base_layout(fig, title=plotly_text(title) if title else None, height=height)
     fig.update_layout(margin={"b": 110, "t": 90 if title else 50})
     return fig
 
@@ -204,13 +204,13 @@ def _value_trace(x: pd.Series, series: pd.DataFrame, points: pd.DataFrame, unit:
             "line": {"color": "white", "width": 1},
         },
         customdata=[
-            [html.escape(str(p)), html.escape(label), html.escape(str(n))]
+            [plotly_text(str(p)), plotly_text(label), plotly_text(str(n))]
             for p, label, n in zip(series["period"], labels, notes, strict=True)
         ],
         hovertemplate="<b>%{customdata[0]}</b>: %{y:,."
         + str(decimals)
         + "f} "
-        + html.escape(unit)
+        + plotly_text(unit)
         + "<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
     )
 
@@ -240,7 +240,7 @@ def panel_name(name: str, width: int = 20, lines: int = 2) -> str:
     wrapped = textwrap.wrap(name, width=width) or [""]
     if len(wrapped) > lines:
         wrapped = [*wrapped[: lines - 1], _short(" ".join(wrapped[lines - 1 :]), width)]
-    return "<br>".join(html.escape(line) for line in wrapped)
+    return "<br>".join(plotly_text(line) for line in wrapped)
 
 
 PANEL_HEIGHT = 165  # px per row of panels, the gap between rows included
@@ -248,7 +248,7 @@ ROW_GAP_PX = 65  # between rows: a three-line panel title, at 18 px once for_boa
 PANEL_SPACING = 0.03  # between columns, a fraction of the width
 LAPTOP_COLUMNS = 5  # a laptop's main column (about 790 px): 9 rows
 BOARD_COLUMNS = 8  # a 1920 px board screen and a 1600 px export: 6 rows
-LEFT_MARGIN = 44  # the first column's tick labels, at 18 px on a board screen
+LEFT_MARGIN = 12  # tick labels sit inside their panels, so no column needs room on its left
 
 
 def _name_width(columns: int) -> int:
@@ -292,9 +292,11 @@ def _legend_y(grid: dict) -> float:
 
 GRID_COLOUR = "#E8EDEE"
 TICK_SIZE = BASE_FONT_SIZE - 5
-X_PAD = 0.04  # of a panel's width, left and right of its first and last month (room for the end points)
+X_PAD = 0.04  # of a panel's width, right of its last month (room for the end point)
+LABEL_STRIP = 0.14  # of a panel's width, left of its first month: the tick labels' own strip, clear of the data
 Y_PAD = 0.06  # of a panel's value range, above and below its highest and lowest line
 MOST_TICKS = 3
+TOP_LABEL_V = 0.75  # a gridline above this share of the panel has its label below it
 DECIMALS = 5  # places kept in the shared coordinates: a hundred-thousandth of the figure, well under a pixel
 
 # Drawn in this order, each one trace across every panel (lines broken between panels with None).
@@ -308,14 +310,17 @@ def _finite(value: object) -> bool:
 def _nice_ticks(lo: float, hi: float, most: int = MOST_TICKS) -> tuple[list[float], float]:
     """Round values between `lo` and `hi`, a step of 1, 2 or 5 times a power of ten apart, two to `most` of them
     (2.5 times, which needs one more decimal place in the label, only when nothing else gives two)."""
-    if not hi > lo:
-        return [lo], 1.0
-    magnitude = 10 ** math.floor(math.log10((hi - lo) / most))
+    if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)) or not hi > lo:
+        return [lo if math.isfinite(lo) else 0.0], 1.0
+    magnitude = 10.0 ** math.floor(math.log10((hi - lo) / most))  # a float: 20 * 10**307 as an int overflows
     fitting = []
     for multiple in (1, 2, 2.5, 5, 10, 20):
         step = multiple * magnitude
+        if not math.isfinite(step):
+            continue
         first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
-        ticks = [round(k * step, 12) for k in range(first, last + 1)]
+        # Rounded to the step's own places (not a fixed 12): steps of 1e-13 would otherwise give equal ticks.
+        ticks = list(dict.fromkeys(round(k * step, max(12, _places(step) + 2)) for k in range(first, last + 1)))
         if 0 < len(ticks) <= most:
             fitting.append((multiple == 2.5 or len(ticks) < 2, ticks, step))
     if not fitting:
@@ -326,14 +331,34 @@ def _nice_ticks(lo: float, hi: float, most: int = MOST_TICKS) -> tuple[list[floa
 
 def _places(step: float) -> int:
     """Decimal places that show every multiple of `step` exactly (2.5 needs 1, 0.25 needs 2, 20 none)."""
-    return next((d for d in range(7) if abs(round(step, d) - step) < step * 1e-6), 6)
+    return next((d for d in range(16) if abs(round(step, d) - step) < step * 1e-6), 15)
+
+
+# Short labels for big numbers: a panel is about 140 px wide on a laptop, so "1,500,000" would run into the next one.
+# (from, divide by, suffix): thousands only from 10,000, so 4-digit values stay as they are (6000, 9500).
+_SUFFIXES = ((1e12, 1e12, "tn"), (1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k"))
+MOST_PLACES = 4  # beyond this, significant figures ("1.2e-06") are shorter than fixed decimals
+
+
+def _tick_labels(ticks: list[float], step: float) -> list[str]:
+    """A panel's tick values as narrow labels that tell every tick apart: 17.5k, 1.5M, 2bn, 0.25, 1.2e-06.
+
+    One suffix per panel (from its largest tick), so a panel never mixes 9,500 and 10k.
+    """
+    largest = max(abs(t) for t in ticks)
+    size, suffix = next(((size, suffix) for start, size, suffix in _SUFFIXES if largest >= start), (1.0, ""))
+    places = _places(step / size)
+    if places > MOST_PLACES:
+        digits = max(2, math.ceil(math.log10(max(largest, step) / step)) + 1)
+        labels = [f"{t / size:.{digits}g}{suffix}" for t in ticks]
+    else:
+        labels = [f"{t / size:.{places}f}{suffix}" for t in ticks]
+    return [f"−{label[1:]}" if label.startswith("-") else label for label in labels]  # a minus sign, as Plotly
 
 
 def _tick_label(value: float, step: float) -> str:
-    """A tick's value as a narrow label: 12k for thousands, otherwise the decimals the step needs."""
-    if step >= 1000 and abs(value) >= 1000:
-        return f"{value / 1000:,.{_places(step / 1000)}f}k"
-    return f"{value:,.{_places(step)}f}"
+    """One tick's label on its own (see _tick_labels for a panel's)."""
+    return _tick_labels([value], step)[0]
 
 
 class _Panels:
@@ -347,7 +372,7 @@ class _Panels:
         self.columns, self.grid = columns, grid
         self.x: dict[str, list] = {kind: [] for kind in _KINDS}
         self.y: dict[str, list] = {kind: [] for kind in _KINDS}
-        self.extra: dict[str, list] = {"ticks": [], "value": [], "colour": [], "flagged": []}
+        self.extra: dict[str, list] = {"ticks": [], "tick_position": [], "value": [], "colour": [], "flagged": []}
         self.counts: dict[str, list[int]] = {kind: [] for kind in _KINDS}
         self.cell: tuple[list[float], list[float]] = ([0, 1], [0, 1])
 
@@ -387,15 +412,19 @@ def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.S
 
     def u(when: object) -> float:
         offset = (pd.Timestamp(when) - first).total_seconds() / span if last > first else 0.5
-        return X_PAD + offset * (1 - 2 * X_PAD)
+        return LABEL_STRIP + offset * (1 - LABEL_STRIP - X_PAD)
 
     def v(value: object) -> float | None:
         return (float(value) - low) / (high - low) if _finite(value) else None
 
     for tick in ticks:
         panels.add("grid", [0.0, 1.0], [v(tick)] * 2, gap=True)
-    panels.add("ticks", [0.0] * len(ticks), [v(t) for t in ticks])
-    panels.extra["ticks"] += [_tick_label(t, step) for t in ticks]
+    # Inside the panel at its left edge, above the gridline (below it near the top, clear of the title): never cut
+    # off at the figure's edge nor drawn over the previous panel, at any width or font size.
+    tick_v = [v(t) for t in ticks]
+    panels.add("ticks", [0.0] * len(ticks), tick_v)
+    panels.extra["ticks"] += _tick_labels(ticks, step)
+    panels.extra["tick_position"] += ["bottom right" if (p or 0) > TOP_LABEL_V else "top right" for p in tick_v]
     for _, part in points.groupby("segment", sort=True):
         months = [u(when) for when in x.loc[part.index]]
         for kind, column in (("limits", "upper"), ("limits", "lower"), ("mean", "mean")):
@@ -413,10 +442,10 @@ def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.S
     panels.extra["value"] += [
         [
             name,
-            html.escape(str(period)),
+            plotly_text(str(period)),
             _fmt(value, decimals),
-            html.escape(spc.VARIATION_ICONS[kind].label),
-            html.escape(str(note)),
+            plotly_text(spc.VARIATION_ICONS[kind].label),
+            plotly_text(str(note)),
         ]
         for period, value, kind, note in zip(series["period"], values, points["point_type"], notes, strict=True)
     ]
@@ -424,7 +453,7 @@ def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.S
     flagged = series["flagged"].fillna(False).astype(bool) if "flagged" in series else None
     if flagged is not None and flagged.any():
         panels.add("flagged", [u(when) for when in x[flagged]], [v(value) for value in series.loc[flagged, "value"]])
-        panels.extra["flagged"] += [html.escape(str(n)) for n in series.loc[flagged, "flag_note"]]
+        panels.extra["flagged"] += [plotly_text(str(n)) for n in series.loc[flagged, "flag_note"]]
 
 
 def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
@@ -438,7 +467,7 @@ def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
             mode="text",
             name="Scale",
             text=panels.extra["ticks"],
-            textposition="middle left",
+            textposition=panels.extra["tick_position"],
             textfont={"size": TICK_SIZE, "color": NHS_DARK_GREY},
             cliponaxis=False,
             **skip,
@@ -479,10 +508,10 @@ def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
             name="Value",
             legendgroup="value",
             marker={"size": 4, "color": panels.extra["colour"], "line": {"width": 0}},
-            customdata=panels.extra["value"],
-            hovertemplate="<b>%{customdata[0]}</b><br><b>%{customdata[1]}</b>: %{customdata[2]} "
-            + unit
-            + "<br>%{customdata[3]}<br>%{customdata[4]}<extra></extra>",
+            # The unit travels in the data, not the template: a unit like "%{y}" must print as itself.
+            customdata=[[*row, unit] for row in panels.extra["value"]],
+            hovertemplate="<b>%{customdata[0]}</b><br><b>%{customdata[1]}</b>: %{customdata[2]} %{customdata[5]}"
+            "<br>%{customdata[3]}<br>%{customdata[4]}<extra></extra>",
         ),
     ]
     if panels.x["flagged"]:
@@ -554,8 +583,8 @@ def small_multiples(
         _place_panel(panels, name, series, result, decimals)
         text = (
             f"{panel_name(names.get(code, code), width)}<br>"
-            f"<span style='color:{POINT_COLOURS[result.variation]}'><b>{html.escape(result.variation_icon.badge)}"
-            f"</b> {html.escape(result.variation_icon.label)}</span>"
+            f"<span style='color:{POINT_COLOURS[result.variation]}'><b>{plotly_text(result.variation_icon.badge)}"
+            f"</b> {plotly_text(result.variation_icon.label)}</span>"
         )
         annotations.append(_title(index, columns, grid, text, name))
     traces = _panel_traces(panels, plotly_text(unit))
@@ -569,7 +598,7 @@ def small_multiples(
         dragmode=False,
         legend={"orientation": "h", "x": 0, "y": _legend_y(grid), "yanchor": "top"},
     )
-    base_layout(fig, title=html.escape(title) if title else None, height=grid["height"])
+    base_layout(fig, title=plotly_text(title) if title else None, height=grid["height"])
     fig.update_layout(
         margin={"t": grid["top"], "b": grid["bottom"], "l": LEFT_MARGIN},
         meta={

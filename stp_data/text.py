@@ -11,5 +11,10 @@ import html
 
 
 def plotly_text(text: object) -> str:
-    """`text` shown literally by Plotly: &, <, > and quotes escaped as HTML entities, which Plotly decodes."""
-    return html.escape("" if text is None else str(text), quote=True)
+    """`text` shown literally by Plotly: &, <, > and quotes escaped as HTML entities, which Plotly decodes.
+
+    Quotes as numeric entities: Plotly decodes those, but of the named ones only a few (&amp; &lt; &gt; ...),
+    so html.escape's &quot; showed literally in a name like 'The "Black Country"'.
+    """
+    escaped = html.escape("" if text is None else str(text), quote=False)
+    return escaped.replace('"', "&#34;").replace("'", "&#39;")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from charts import spc as charts
@@ -179,10 +180,46 @@ def test_small_multiples_scales_read_like_an_axis():
     assert charts._nice_ticks(68, 97) == ([70, 80, 90], 10)
     assert charts._nice_ticks(88, 96) == ([90, 95], 5)
     ticks, step = charts._nice_ticks(1200, 15800)
-    assert [charts._tick_label(t, step) for t in ticks] == ["5k", "10k", "15k"]
+    assert charts._tick_labels(ticks, step) == ["5k", "10k", "15k"]
     ticks, step = charts._nice_ticks(0.1, 0.9)
     assert [charts._tick_label(t, step) for t in ticks] == ["0.25", "0.50", "0.75"]
     assert charts._nice_ticks(5, 5) == ([5], 1.0)
+
+
+def one_panel(values: list[float], unit: str = "u", name: str = "A") -> go.Figure:
+    ends = pd.date_range("2017-01-31", periods=len(values), freq="ME")
+    series = pd.DataFrame({"period": ends.strftime("%Y-%m"), "period_end": ends, "value": values})
+    return charts.small_multiples([(name, series, spc.xmr(series))], {}, unit=unit, decimals=8, note="n")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1.4e6, 1.6e6] * 6, ["1.0M", "1.5M", "2.0M"]),  # was 1,000k: wider than the gap between panels
+        ([1e9, 1.2e9] * 6, ["1.0bn", "1.5bn"]),
+        ([1.0e-6, 1.1e-6] * 6, ["8e-07", "1e-06", "1.2e-06"]),  # was 0.000001 three times
+        ([-50.0, -40.0] * 6, ["−60", "−40", "−20"]),
+    ],
+)
+def test_small_multiples_tick_labels_stay_short_and_distinct(values, expected):
+    labels = list(one_panel(values).data[1].text)
+    assert len(set(labels)) == len(labels) and max(len(label) for label in labels) <= 7
+    assert labels == expected
+
+
+def test_small_multiples_tick_labels_sit_inside_their_panels():
+    fig = one_panel([80.0, 90.0] * 6)
+    ticks = fig.data[1]
+    assert set(ticks.textposition) <= {"top right", "bottom right"}  # never left of the panel, into its neighbour
+    assert fig.layout.margin.l <= 20
+
+
+def test_small_multiples_survive_extreme_values_and_hostile_units():
+    one_panel([1e308] * 11 + [1.5e308])  # used to raise OverflowError
+    fig = one_panel([80.0, 90.0] * 6, unit="%{y}", name='The "Black" & <b>Country</b>')
+    values = fig.data[-1] if fig.data[-1].name == "Value" else next(t for t in fig.data if t.name == "Value")
+    assert "%{customdata[5]}" in values.hovertemplate and values.customdata[0][5] == "%{y}"
+    assert "&#34;Black&#34;" in values.customdata[0][0] and "&quot;" not in values.customdata[0][0]
 
 
 def test_small_multiples_for_a_board_screen_and_an_export(data):

@@ -25,7 +25,7 @@ SQUARE = {
 
 
 def test_plotly_text_escapes_markup():
-    assert plotly_text(EVIL) == "&lt;a href=&quot;https://evil.example/&quot;&gt;Click here&lt;/a&gt;"
+    assert plotly_text(EVIL) == "&lt;a href=&#34;https://evil.example/&#34;&gt;Click here&lt;/a&gt;"
     assert plotly_text("A&E ≤ 4h") == "A&amp;E ≤ 4h"
 
 
