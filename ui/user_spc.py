@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from charts.spc import small_multiples
+from charts.spc import LAPTOP_COLUMNS, relayout_small_multiples, small_multiples
 from stp_data import emergency, spc
 from stp_data.links import escape_markdown
-from ui import controls, page_data
+from ui import controls, page_data, state
 
 
 def user_spc_section(data: page_data.PageData, measure: str) -> None:
@@ -36,8 +36,10 @@ def user_spc_section(data: page_data.PageData, measure: str) -> None:
         decimals=int(info["decimals"]),
         note=source,
     )
+    # Built in 8 columns for a board screen and the PNG; a laptop's narrower column shows 5, as for the bundled data.
+    shown = fig if state.is_board() else relayout_small_multiples(fig, LAPTOP_COLUMNS)
     st.plotly_chart(
-        controls.figure(fig),
+        controls.figure(shown),
         key=f"user_spc_{measure}",
         config={"displaylogo": False},
         alt=f"{len(results)} small XmR charts of {info['name']}, special cause of concern first.",

@@ -137,6 +137,7 @@ def test_your_data_gets_spc_charts_with_twelve_points_or_a_reason(months, spc_ch
     spc = [f for f in figures(at) if sum(1 for t in f["data"] if t.get("name") == "Value") >= 1]
     if spc_charts:
         assert spc and spc[-1]["layout"]["meta"]["panels"]["count"] == 3  # one panel per footprint
+        assert spc[-1]["layout"]["meta"]["panels"]["columns"] == 5  # a laptop's column, as for the bundled data
     else:
         assert not spc
         assert any("fewer than 12 points" in i.value for i in at.info)
