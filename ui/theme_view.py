@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import settings as s
@@ -11,7 +15,8 @@ from charts.progress import trend_lines
 from stp_data import emergency, journey
 from stp_data import metrics as m
 from stp_data.links import escape_markdown, parse_footprint_param
-from ui import controls, page_data, state
+from stp_data.loading import Bundle
+from ui import cache, controls, page_data, state
 
 INTRO = {
     s.USER_THEME: "The measures you loaded, for every footprint your file covers. Labels, units and polarity come "
@@ -52,11 +57,82 @@ def describe(info, period: str) -> str:
     return text if period in name else f"{text}, {period}"
 
 
-def render_distribution(values, names, info, spread, england, note, code, theme, measure, headline, gaps) -> None:
-    """The bell curve of one measure across footprints, the middle half shaded, England marked."""
-    histogram = measure_histogram(
-        values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=code, gaps=gaps
+@dataclass(frozen=True)
+class MeasureView:
+    """One measure in one period as a theme page shows it: its numbers, figures and table. Read-only."""
+
+    info: pd.Series
+    values: pd.DataFrame
+    england: float | None
+    note: str
+    gaps: dict[str, str]  # emergency care: footprints with a gap in the returns that period, with its note
+    map: go.Figure
+    histogram: go.Figure | None  # none for a theme never ranked (finance)
+    trend: go.Figure | None  # none with one period, or for emergency care (SPC charts instead)
+    trend_periods: int
+    table: pd.DataFrame
+
+
+def build_measure_view(
+    bundle: Bundle, profiles: pd.DataFrame, names: dict[str, str], geojson: dict, theme: str, measure: str,
+    period: str, code: str | None,
+) -> MeasureView:  # fmt: skip
+    """Everything a theme page draws for a measure and period, `code` highlighted: no Streamlit calls."""
+    info = bundle.measures.set_index("measure").loc[measure]
+    values = m.values_for(bundle.metrics, measure, period)
+    spread = m.spread(values)
+    england = m.england_value(bundle.metrics, bundle.measures, measure, period)
+    note = f"{cite(info)} {info['notes'] if isinstance(info['notes'], str) else ''}".strip()
+    area_codes = {feature["id"] for feature in geojson["features"]}
+    # Emergency care: footprints whose month rests on a missing or partial trust return, marked on every view.
+    gaps = emergency.gaps_in_period(bundle.flags, measure, period) if theme == s.EMERGENCY_CARE else {}
+    gaps = {c: n for c, n in gaps.items() if c in area_codes}  # those the map draws
+    map_figure = measure_map(
+        geojson, values, names, label=info["short_name"], unit=info["unit"],
+        decimals=int(info["decimals"]), selected_code=code, gaps=gaps,
+    )  # fmt: skip
+    histogram = None
+    if theme not in s.UNRANKED_THEMES:
+        histogram = measure_histogram(
+            values, names, unit=info["unit"], spread=spread, england=england, note=note, highlight_code=code, gaps=gaps
+        )
+    trend, trend_periods = None, 0
+    if len(m.periods(bundle.metrics, measure)) > 1 and theme != s.EMERGENCY_CARE:
+        series = journey.measure_series(bundle.metrics, measure)
+        trends = journey.measure_trend(bundle.metrics, bundle.measures, measure, code)
+        trend = trend_lines(
+            series, trends, names=names, code=code, measure_name=info["name"], unit=info["unit"],
+            decimals=int(info["decimals"]), note=cite(info),
+        )  # fmt: skip
+        trend_periods = len(trends)
+    if theme == s.EMERGENCY_CARE:
+        table = flagged_month_table(bundle, names, measure, period)
+    else:
+        table = m.change_table(bundle.metrics, measure, profiles).rename(
+            columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}
+        )
+    return MeasureView(info, values, england, note, gaps, map_figure, histogram, trend, trend_periods, table)
+
+
+def measure_view(data: page_data.PageData, theme: str, measure: str, period: str, code: str | None) -> MeasureView:
+    """Built once per measure, period and highlighted footprint for the bundled data; per run for a user's."""
+    if data.bundled_only:
+        return _bundled_measure_view(theme, measure, period, code)
+    return build_measure_view(data.bundle, data.profiles, data.names, data.geojson, theme, measure, period, code)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _bundled_measure_view(theme: str, measure: str, period: str, code: str | None) -> MeasureView:
+    """The same for every viewer of the bundled data (most of a theme page's run: about 200 ms). Read-only."""
+    geojson, _ = cache.map_geometry()
+    return build_measure_view(
+        cache.bundle(), cache.profiles(), cache.footprint_names(), geojson, theme, measure, period, code
     )
+
+
+def render_distribution(view: MeasureView, theme: str, measure: str, headline: str) -> None:
+    """The bell curve of one measure across footprints, the middle half shaded, England marked."""
+    info, note, histogram = view.info, view.note, view.histogram
     st.plotly_chart(
         controls.figure(histogram),
         key=f"{theme}_distribution",
@@ -92,16 +168,9 @@ def render(theme: str, title: str) -> tuple[str, str]:
     measure_periods = m.periods(bundle.metrics, measure)
     with right:
         period = state.url_selectbox("Period", measure_periods, param="period", default=measure_periods[-1])
-    info = catalogue.loc[measure]
-    values = m.values_for(bundle.metrics, measure, period)
-    spread = m.spread(values)
-    england = m.england_value(bundle.metrics, bundle.measures, measure, period)
-    note = f"{cite(info)} {info['notes'] if isinstance(info['notes'], str) else ''}".strip()
-    # Emergency care: footprints whose month rests on a missing or partial trust return, marked on every view.
-    gaps = emergency.gaps_in_period(bundle.flags, measure, period) if theme == s.EMERGENCY_CARE else {}
-    gaps = {code: note for code, note in gaps.items() if code in data.area_codes}  # those the map draws
+    view = measure_view(data, theme, measure, period, linked.code)
+    info, values, england, note, gaps = view.info, view.values, view.england, view.note, view.gaps
 
-    geojson = data.geojson
     # n and N count the same areas: those the maps draw (the 44, or the user's boundaries, e.g. the 42 of 2018).
     published = int(values["code"].isin(data.area_codes).sum())
     headline = f"{published} of {data.areas} {'areas' if data.user_boundaries else 'footprints'} published"
@@ -113,10 +182,7 @@ def render(theme: str, title: str) -> tuple[str, str]:
     map_col, chart_col = controls.columns([1, 1.2])
     source_line = cite(info)
     with map_col:
-        map_figure = measure_map(
-            geojson, values, names, label=info["short_name"], unit=info["unit"],
-            decimals=int(info["decimals"]), selected_code=linked.code, gaps=gaps,
-        )  # fmt: skip
+        map_figure = view.map
         controls.clickable_map(
             map_figure,
             key=f"{theme}_map",
@@ -151,23 +217,20 @@ def render(theme: str, title: str) -> tuple[str, str]:
             )
             st.caption(escape_markdown(note))
         else:
-            render_distribution(values, names, info, spread, england, note, linked.code, theme, measure, headline, gaps)
+            render_distribution(view, theme, measure, headline)
 
-    if len(measure_periods) > 1 and theme != s.EMERGENCY_CARE:  # emergency care: SPC charts below instead
-        render_trend(data, info, measure, linked.code, source_line)
+    if view.trend is not None:  # emergency care: SPC charts below instead
+        render_trend(view, measure, linked.code, names, source_line)
 
     st.header("All footprints")
+    table = view.table
     if theme == s.EMERGENCY_CARE:
-        table = flagged_month_table(data, measure, period)
         shown = st.column_config.NumberColumn(format=f"%,.{int(info['decimals'])}f")
         st.dataframe(
             table, hide_index=True, width="stretch", placeholder="", column_config={"Value": shown, "England": shown}
         )
         st.caption(f"Empty cells: not published. {GAP_NOTE}")
     else:
-        table = m.change_table(bundle.metrics, measure, profiles).rename(
-            columns={"code": "Code", "name": "Footprint", "region": "NHS England region"}
-        )
         st.dataframe(table, hide_index=True, width="stretch", placeholder="")
         st.caption("Empty cells: not published. Click a column heading to sort.")
     controls.table_downloads(table, name=f"stp-{measure}", source=source_line)
@@ -176,10 +239,8 @@ def render(theme: str, title: str) -> tuple[str, str]:
     return measure, period
 
 
-def flagged_month_table(data: page_data.PageData, measure: str, period: str):
-    table = emergency.month_table(
-        data.bundle.metrics, data.bundle.measures, data.bundle.flags, measure, period, data.names
-    )
+def flagged_month_table(bundle: Bundle, names: dict[str, str], measure: str, period: str) -> pd.DataFrame:
+    table = emergency.month_table(bundle.metrics, bundle.measures, bundle.flags, measure, period, names)
     table["flagged"] = table["flagged"].map({True: "⚑", False: ""})
     return table.rename(
         columns={
@@ -194,28 +255,17 @@ def flagged_month_table(data: page_data.PageData, measure: str, period: str):
     )
 
 
-def render_trend(data: page_data.PageData, info, measure: str, code: str | None, source_line: str) -> None:
+def render_trend(view: MeasureView, measure: str, code: str | None, names: dict[str, str], source_line: str) -> None:
     """Every footprint as a faint line, the chosen one highlighted, England bold, the middle half shaded."""
     st.header("Over time: every footprint")
-    series = journey.measure_series(data.bundle.metrics, measure)
-    trend = journey.measure_trend(data.bundle.metrics, data.bundle.measures, measure, code)
-    fig = trend_lines(
-        series,
-        trend,
-        names=data.names,
-        code=code,
-        measure_name=info["name"],
-        unit=info["unit"],
-        decimals=int(info["decimals"]),
-        note=source_line,
-    )
-    chosen = f"; {data.names.get(code, code)} highlighted" if code else ""
+    info, fig = view.info, view.trend
+    chosen = f"; {names.get(code, code)} highlighted" if code else ""
     st.plotly_chart(
         controls.figure(fig),
         key=f"trend_{measure}",
         config={"displaylogo": False},
-        alt=f"Line chart of {info['name']} for every footprint over {len(trend)} periods{chosen}, England in bold. "
-        "The table below has the numbers.",
+        alt=f"Line chart of {info['name']} for every footprint over {view.trend_periods} periods{chosen}, "
+        "England in bold. The table below has the numbers.",
     )
     controls.chart_downloads(fig, name=f"stp-{measure}-trend", title=f"{info['name']} over time", source=source_line)
 
