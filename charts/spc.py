@@ -456,6 +456,12 @@ def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.S
         panels.extra["flagged"] += [plotly_text(str(n)) for n in series.loc[flagged, "flag_note"]]
 
 
+def _legend_line(xy: dict, name: str, colour: str, dash: str) -> go.Scatter:
+    """One kind of reference line across every panel, named once in the legend."""
+    line = {"color": colour, "width": 1, "dash": dash}
+    return go.Scatter(**xy, mode="lines", name=name, legendgroup=name, line=line, hoverinfo="skip")
+
+
 def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
     """A trace per kind of line or point, across every panel (one legend entry each, as one panel's would be)."""
     xy = {kind: {"x": panels.x[kind], "y": panels.y[kind]} for kind in _KINDS}
@@ -472,34 +478,11 @@ def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
             cliponaxis=False,
             **skip,
         ),
-        go.Scatter(
-            **xy["limits"],
-            mode="lines",
-            name="Process limits",
-            legendgroup="limits",
-            line={"color": LIMIT, "width": 1, "dash": "dot"},
-            hoverinfo="skip",
-        ),
-        go.Scatter(
-            **xy["mean"],
-            mode="lines",
-            name="Mean",
-            legendgroup="mean",
-            line={"color": TEXT, "width": 1, "dash": "solid"},
-            hoverinfo="skip",
-        ),
+        _legend_line(xy["limits"], "Process limits", LIMIT, "dot"),
+        _legend_line(xy["mean"], "Mean", TEXT, "solid"),
     ]
     if panels.x["target"]:
-        traces.append(
-            go.Scatter(
-                **xy["target"],
-                mode="lines",
-                name="Target",
-                legendgroup="target",
-                line={"color": TARGET, "width": 1, "dash": "dash"},
-                hoverinfo="skip",
-            )
-        )
+        traces.append(_legend_line(xy["target"], "Target", TARGET, "dash"))
     traces += [
         go.Scatter(**xy["line"], mode="lines", name="Value line", line={"color": COMMON, "width": 1}, **skip),
         go.Scatter(
