@@ -57,7 +57,8 @@ def measure_histogram(
     grouped = v.assign(bin=bins).groupby("bin", observed=False)
     centres = (edges[:-1] + edges[1:]) / 2
     width = float(edges[1] - edges[0])
-    gaps = {code: note for code, note in (gaps or {}).items() if code in set(v["code"])}  # the charted ones
+    charted = set(v["code"])
+    gaps = {code: note for code, note in (gaps or {}).items() if code in charted}
     plain_words = " without a gap in the returns" if gaps else ""
     members = [sorted(names.get(c, plotly_text(c)) for c in group["code"] if c not in gaps) for _, group in grouped]
     gapped = [sorted(names.get(c, plotly_text(c)) for c in group["code"] if c in gaps) for _, group in grouped]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.rating_map import selected_outline
+from charts.rating_map import outline_shapes, selected_outline
 from charts.style import BASE_FONT_SIZE, TEXT, base_layout, footprint_geo
 from geo.boundaries import geojson_bounds, geojson_data_url
 from stp_data.text import plotly_text
@@ -108,15 +108,6 @@ def measure_map(
 
 
 def gap_outline(geojson: dict, codes: list[str]) -> go.Choropleth:
-    """A dark outline, transparent inside, around footprints with a gap in the returns; named in the legend."""
-    return go.Choropleth(
-        geojson=geojson_data_url(geojson, set(codes)),
-        locations=codes,
-        z=[0] * len(codes),
-        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-        showscale=False,
-        showlegend=True,
-        name=f"{GAP_LEGEND} ({len(codes)})",
-        marker={"line": {"color": TEXT, "width": 3}},
-        hoverinfo="skip",
-    )
+    """A dark outline around footprints with a gap in the returns, named in the legend."""
+    outline = outline_shapes(geojson, codes, TEXT, 3, f"{GAP_LEGEND} ({len(codes)})")
+    return outline.update(showlegend=True)

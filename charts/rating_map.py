@@ -24,18 +24,23 @@ HOVER = (
 )
 
 
-def selected_outline(geojson: dict, code: str) -> go.Choropleth:
-    """A thick outline around one footprint, transparent inside, for 'you are here'."""
+def outline_shapes(geojson: dict, codes: list[str], colour: str, width: float, name: str) -> go.Choropleth:
+    """A thick outline around `codes`, transparent inside; hover passes through to the shapes beneath."""
     return go.Choropleth(
-        geojson=geojson_data_url(geojson, {code}),
-        locations=[code],
-        z=[0],
+        geojson=geojson_data_url(geojson, set(codes)),
+        locations=codes,
+        z=[0] * len(codes),
         colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
         showscale=False,
-        name="Selected footprint",
-        marker={"line": {"color": SELECTED_OUTLINE, "width": 4}},
+        name=name,
+        marker={"line": {"color": colour, "width": width}},
         hoverinfo="skip",
     )
+
+
+def selected_outline(geojson: dict, code: str) -> go.Choropleth:
+    """'You are here': one footprint outlined."""
+    return outline_shapes(geojson, [code], SELECTED_OUTLINE, 4, "Selected footprint")
 
 
 def hover_rows(profiles: pd.DataFrame) -> list[list[str]]:

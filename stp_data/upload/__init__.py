@@ -23,7 +23,7 @@ import pandas as pd
 
 from stp_data import schemas
 from stp_data.upload import checks, vocab
-from stp_data.upload.engine import MetricsUpload, apply_mapping
+from stp_data.upload.engine import MetricsUpload, RowCounts, apply_mapping
 from stp_data.upload.mapping import ROLE_LABELS, ROLES, Mapping, MeasureSpec, header_names, infer_mapping, reuse_mapping
 from stp_data.upload.periods import Period, parse_period, period_end_of
 from stp_data.upload.reading import MAX_UPLOAD_BYTES, RawTable, list_sheets, read_raw_table, refuse
@@ -73,21 +73,13 @@ def parse_metrics_file(
 
 
 @dataclass(frozen=True)
-class RatingsUpload:
+class RatingsUpload(RowCounts):
     """A ratings file: one rating per footprint, with every row accounted for."""
 
     accepted: pd.DataFrame  # code, rating, source
     rejected: pd.DataFrame
     rows_read: int
     notes: list[str]
-
-    @property
-    def rows_rejected(self) -> int:
-        return len(self.rejected)
-
-    @property
-    def rows_accepted(self) -> int:
-        return self.rows_read - len(self.rejected)
 
 
 def parse_ratings_file(

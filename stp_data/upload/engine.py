@@ -26,8 +26,23 @@ FIELDS = ("code", "measure", "period", "value", "unit", "polarity", "population"
 ROLE_OF = {"measure": "measure_names"}
 
 
+class RowCounts:
+    """Every row of a file accounted for: read = accepted + rejected (a mixin for the upload results)."""
+
+    rejected: pd.DataFrame
+    rows_read: int
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected)
+
+    @property
+    def rows_accepted(self) -> int:
+        return self.rows_read - len(self.rejected)
+
+
 @dataclass(frozen=True)
-class MetricsUpload:
+class MetricsUpload(RowCounts):
     """A metrics file read into the bundled layout, with every user row accounted for."""
 
     accepted: pd.DataFrame  # METRIC_COLUMNS, one row per footprint x measure x period
@@ -39,14 +54,6 @@ class MetricsUpload:
     targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["code", "measure", "period", "target"]))
     mapping: Mapping | None = None
     periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["period", "period_end", "granularity"]))
-
-    @property
-    def rows_rejected(self) -> int:
-        return len(self.rejected)
-
-    @property
-    def rows_accepted(self) -> int:
-        return self.rows_read - len(self.rejected)
 
 
 def apply_mapping(
