@@ -3,12 +3,17 @@
 Usage: python -m stp_data.build_emergency_care PATH/TO/shared/reference-data
 
 Writes, in stp_data/data/:
-- metrics_emergency_care.csv: A&E type-1 4-hour performance per footprint and month (April 2016 - March 2019)
-  with its counts, copied cell for cell, plus `ae_type1_within4hr` = attendances - over 4 hours (the numerator
-  that makes England a ratio of sums);
+- metrics_emergency_care.csv: A&E type-1 4-hour performance per footprint and month (April 2016 - February 2026)
+  with its counts, copied cell for cell from the two reference files, plus, derived exactly:
+  `ae_type1_attendances_4hr_reported` for 2016-2019 (= attendances: every trust reported 4-hour data then; the
+  2019-2026 file carries it) and `ae_type1_within4hr` = attendances at trusts reporting 4-hour data - over 4 hours
+  (the numerator that makes England a ratio of sums, field-test trusts left out as NHS England does);
 - metrics_winter_beds.csv: weekly G&A bed occupancy (three winters) and weekly long stays (two winters), copied;
-- emergency_care_flags.csv: every footprint-period whose figure lacks a trust's return (or has a partial one),
-  and the Burton boundary change, one row per measure so that a chart joins on (code, measure, period).
+- emergency_care_flags.csv: every footprint-period whose figure lacks a trust's return (or has a partial one, or
+  lacks a field-test trust's 4-hour data), the Burton boundary change and the type-1/type-3 reclassification
+  steps, one row per measure so that a chart joins on (code, measure, period).
+- trust_lookup.csv: every provider code with type-1 activity 2016-2026 -> its 2017 footprint, with its basis;
+- ae_field_test_trusts.csv: the trusts that reported no 4-hour data while field-testing new standards.
 
 Daily bed occupancy is not transcribed: the charts use weekly points (see PROVENANCE_emergency_care.md).
 Recorded in stp_data/data/PROVENANCE_emergency_care.md; run once, output committed.
@@ -25,19 +30,55 @@ OUT = Path(__file__).parent / "data"
 COLUMNS = ["code", "measure", "period", "period_end", "value", "population", "source"]
 FLAG_COLUMNS = ["code", "measure", "period", "period_end", "org_code", "kind", "days", "note", "source"]
 FOLDER = "emergency-care"
+AE_FILES = ("stp17_ae_monthly_2016_2019.csv", "stp17_ae_monthly_2019_2026.csv")
+AE_FLAG_FILES = ("stp17_ae_monthly_flags.csv", "stp17_ae_monthly_flags_2019_2026.csv")
 AE_MEASURES = (
     "ae_type1_4hr_pct",
     "ae_type1_attendances",
+    "ae_type1_attendances_4hr_reported",
     "ae_type1_over4hr",
     "ae_type1_within4hr",
     "ae_type1_emergency_admissions",
     "ae_alltypes_mapped_trusts_4hr_pct",
 )
+# What each kind of flag touches: a field-test trust is left out of the 4-hour figure only (its attendances and
+# admissions are counted); a reclassification between department types steps every type-1 count and the %.
+FOUR_HOUR_MEASURES = (
+    "ae_type1_4hr_pct",
+    "ae_type1_attendances_4hr_reported",
+    "ae_type1_over4hr",
+    "ae_type1_within4hr",
+)
+TYPE1_MEASURES = (*FOUR_HOUR_MEASURES, "ae_type1_attendances")
 BEDS_WEEKLY = "ga_bed_occupancy_pct_weekly"
 LONG_STAY_WEEKLY = "ga_beds_occupied_by_los_over21d_pct_weekly"
-AE_FLAG_SOURCE = (
-    "Reference data emergency-care/stp17_ae_monthly_flags.csv, read from NHSRdatasets ae_attendances "
-    "(NHS England monthly A&E SitAE, OGL v3) nhs-r-community/NHSRdatasets@7fe35a54"
+AE_FLAG_SOURCES = {
+    AE_FLAG_FILES[0]: (
+        "Reference data emergency-care/stp17_ae_monthly_flags.csv, read from NHSRdatasets ae_attendances "
+        "(NHS England monthly A&E SitAE, OGL v3) nhs-r-community/NHSRdatasets@7fe35a54"
+    ),
+    AE_FLAG_FILES[1]: (
+        "Reference data emergency-care/stp17_ae_monthly_flags_2019_2026.csv, read from NHS England's monthly A&E "
+        "SitAE provider CSVs (OGL v3); field-test sites: HSJ and Nuffield Trust (see PROVENANCE_emergency_care.md)"
+    ),
+}
+LOOKUP_TAIL = r" \(\+RW3,RM2->R0A; RQQ->RGN(; \+R0B,RNN,RH5,R0D per trust_stp17_lookup_2019_2026_additions\.csv)?\)$"
+LOOKUP_TAIL_SHORT = " with predecessor and merged trusts (trust_lookup.csv)"
+LOOKUP_SOURCE = "HFAnalyticsLab/Winter_pressures@85313135 Trust-STP-lookup.csv (MIT)"
+PREDECESSORS = {  # predecessor codes of trusts in the lookup, each within one footprint (reference PROVENANCE.md)
+    "RW3": ("R0A", "Central Manchester University Hospitals NHS FT, predecessor of R0A (October 2017)"),
+    "RM2": ("R0A", "University Hospital of South Manchester NHS FT, predecessor of R0A (October 2017)"),
+    "RQQ": ("RGN", "Hinchingbrooke Health Care NHS Trust, predecessor of RGN (April 2017)"),
+}
+# The 14 field-test trusts (April 2019) and Poole's successor; no 4-hour data May 2019 - May 2023.
+FIELD_TEST_TRUSTS = ("RGT", "RQM", "RDU", "RYJ", "RNQ", "RC9", "RXF", "RVW", "RX1", "RK9", "RD3", "RHU", "RFR", "RGR")
+FIELD_TEST_SUCCESSORS = {"R0D": "2020-10"}  # University Hospitals Dorset, Poole's successor from October 2020
+FIELD_TEST_FIRST, FIELD_TEST_LAST = "2019-05", "2023-05"
+FIELD_TEST_SOURCE = (
+    "HSJ, Fourteen trusts to be excused from reporting A&E target during controversial trial (2019), "
+    "https://www.hsj.co.uk/quality-and-performance/fourteen-trusts-to-be-excused-from-reporting-aande-target-"
+    "during-controversial-trial/7025304.article; Nuffield Trust, combined performance summary (2019), "
+    "https://www.nuffieldtrust.org.uk/news-item/combined-performance-summary-november-december-2019"
 )
 BED_FLAG_SOURCE = (
     "Reference data emergency-care/stp17_ga_bed_occupancy_flags.csv (NHS England Winter Daily SitRep, "
@@ -59,13 +100,28 @@ def _whole(text: pd.Series) -> pd.Series:
 
 
 def build_ae(reference: Path) -> pd.DataFrame:
-    raw = read_text(reference / FOLDER / "stp17_ae_monthly_2016_2019.csv")
+    raw = pd.concat([read_text(reference / FOLDER / file) for file in AE_FILES], ignore_index=True)
+    # The lookup's additions are named once, in trust_lookup.csv, not in the caption of every point.
+    raw["source"] = raw["source"].str.replace(LOOKUP_TAIL, LOOKUP_TAIL_SHORT, regex=True)
+    if raw.duplicated(["code", "measure", "period"]).any():
+        raise ValueError("the two A&E reference files overlap: a month would be counted twice")
     counts = raw.pivot(index=["code", "period", "period_end", "source"], columns="measure", values="value")
-    # Derived here, exactly: attendances seen within 4 hours = attendances - breaches (both whole numbers).
-    within = _whole(counts["ae_type1_attendances"]) - _whole(counts["ae_type1_over4hr"])
+    # Before May 2019 every trust reported 4-hour data: the % is on all type-1 attendances (this project).
+    early = counts["ae_type1_attendances_4hr_reported"].isna() & counts["ae_type1_over4hr"].notna()
+    reported = counts.loc[early, "ae_type1_attendances"].rename("value").reset_index()
+    reported = reported.assign(measure="ae_type1_attendances_4hr_reported", population="")
+    reported["source"] += "; attendances at trusts reporting 4-hour data = all type-1 attendances (this project)"
+    counts.loc[early, "ae_type1_attendances_4hr_reported"] = counts.loc[early, "ae_type1_attendances"]
+    # Derived here, exactly: seen within 4 hours = attendances at trusts reporting 4-hour data - over 4 hours.
+    has_four_hour = counts["ae_type1_over4hr"].notna()
+    within = _whole(counts.loc[has_four_hour, "ae_type1_attendances_4hr_reported"]) - _whole(
+        counts.loc[has_four_hour, "ae_type1_over4hr"]
+    )
     derived = within.rename("value").reset_index().assign(measure="ae_type1_within4hr", population="")
-    derived["source"] += "; within 4 hours = type-1 attendances - type-1 over 4 hours (this project)"
-    table = pd.concat([raw, derived[COLUMNS].astype(str)], ignore_index=True)
+    derived["source"] += (
+        "; within 4 hours = type-1 attendances at trusts reporting 4-hour data - type-1 over 4 hours (this project)"
+    )
+    table = pd.concat([raw, reported[COLUMNS].astype(str), derived[COLUMNS].astype(str)], ignore_index=True)
     unknown = set(table["measure"]) - set(AE_MEASURES)
     if unknown:
         raise ValueError(f"unexpected A&E measures: {sorted(unknown)}")
@@ -92,33 +148,79 @@ def _ae_kind(note: str) -> str:
         return "missing_return"
     if "partial" in note:
         return "partial_return"
+    if note.startswith("field-test site"):
+        return "field_test"
+    if note.startswith("level shift"):
+        return "reclassification"
     # The Burton rows: a change of footprint, not a gap in any return.
     return "boundary_change"
 
 
+def _flagged_measures(kind: str, period: str, present: set[str]) -> list[str]:
+    """The measures a flag is about: a field-test trust is missing from the 4-hour figure only; a reclassification
+    steps the type-1 counts and %; a missing or partial return, or a footprint change, touches every measure."""
+    chosen = {"field_test": FOUR_HOUR_MEASURES, "reclassification": TYPE1_MEASURES}.get(kind, AE_MEASURES)
+    return [measure for measure in chosen if (measure, period) in present]
+
+
 def build_ae_flags(reference: Path, ae: pd.DataFrame) -> pd.DataFrame:
-    raw = read_text(reference / FOLDER / "stp17_ae_monthly_flags.csv")
     month_end = ae.drop_duplicates("period").set_index("period")["period_end"]
+    # Flag only the measures the month has (the all-types % stops in March 2019): a flag marks a published point.
+    present = set(ae[["measure", "period"]].itertuples(index=False, name=None))
     rows = []
-    for flag in raw.itertuples(index=False):
-        for month in _months(flag.period):
-            # A trust absent from the return has no row of any department type that month, so the
-            # all-types measure lacks it too; a partial type-1 return is part of all types as well.
-            for measure in AE_MEASURES:
-                rows.append(
-                    {
-                        "code": flag.code,
-                        "measure": measure,
-                        "period": month,
-                        "period_end": month_end[month],
-                        "org_code": flag.org_code,
-                        "kind": _ae_kind(flag.note),
-                        "days": "",
-                        "note": flag.note,
-                        "source": AE_FLAG_SOURCE,
-                    }
-                )
+    for file in AE_FLAG_FILES:
+        for flag in read_text(reference / FOLDER / file).itertuples(index=False):
+            kind = _ae_kind(flag.note)
+            for month in _months(flag.period):
+                for measure in _flagged_measures(kind, month, present):
+                    rows.append(
+                        {
+                            "code": flag.code,
+                            "measure": measure,
+                            "period": month,
+                            "period_end": month_end[month],
+                            "org_code": flag.org_code,
+                            "kind": kind,
+                            "days": "",
+                            "note": flag.note,
+                            "source": AE_FLAG_SOURCES[file],
+                        }
+                    )
     return pd.DataFrame(rows, columns=FLAG_COLUMNS)
+
+
+def build_trust_lookup(reference: Path) -> pd.DataFrame:
+    """Provider code -> 2017 footprint for every trust with type-1 activity 2016-2026 (reference lookups)."""
+    hf = read_text(reference / FOLDER / "trust_stp_lookup_hf.csv")
+    lookup = pd.DataFrame(
+        {
+            "org_code": hf["code"],
+            "org_name": hf["Trust"],
+            "code": hf["STP_code"],
+            "basis": "in the lookup (2017/18 STP lists, hand-compiled; four Tyne and Wear trusts by main site)",
+            "source": LOOKUP_SOURCE,
+        }
+    )
+    successor_code = lookup.set_index("org_code")["code"]
+    predecessors = pd.DataFrame(
+        [
+            {"org_code": old, "org_name": name, "code": successor_code[new], "basis": f"predecessor of {new}"}
+            for old, (new, name) in PREDECESSORS.items()
+        ]
+    ).assign(source="Reference data emergency-care/PROVENANCE.md (predecessor trusts, within one footprint)")
+    additions = read_text(reference / FOLDER / "trust_stp17_lookup_2019_2026_additions.csv")
+    additions = additions.rename(columns={"stp17cd": "code", "evidence": "source"})
+    table = pd.concat([lookup, predecessors, additions[["org_code", "org_name", "code", "basis", "source"]]])
+    if table["org_code"].duplicated().any():
+        raise ValueError(f"a provider code maps twice: {sorted(table.loc[table['org_code'].duplicated(), 'org_code'])}")
+    return table.sort_values("org_code", ignore_index=True)
+
+
+def build_field_test_trusts() -> pd.DataFrame:
+    rows = [(code, FIELD_TEST_FIRST, FIELD_TEST_LAST) for code in FIELD_TEST_TRUSTS]
+    rows += [(code, first, FIELD_TEST_LAST) for code, first in FIELD_TEST_SUCCESSORS.items()]
+    table = pd.DataFrame(rows, columns=["org_code", "first_month", "last_month"]).assign(source=FIELD_TEST_SOURCE)
+    return table.sort_values("org_code", ignore_index=True)
 
 
 def build_bed_flags(reference: Path, beds: pd.DataFrame) -> pd.DataFrame:
@@ -168,13 +270,12 @@ def main(reference: str) -> None:
         "metrics_emergency_care.csv": ae,
         "metrics_winter_beds.csv": beds,
         "emergency_care_flags.csv": flags,
+        "trust_lookup.csv": build_trust_lookup(root),
+        "ae_field_test_trusts.csv": build_field_test_trusts(),
     }.items():
         frame.to_csv(OUT / name, index=False)
         size = (OUT / name).stat().st_size
-        print(
-            f"{name}: {len(frame)} rows, {frame['measure'].nunique()} measures, "
-            f"{frame['code'].nunique()} footprints, {size:,} bytes"
-        )
+        print(f"{name}: {len(frame)} rows, {frame['code'].nunique() if 'code' in frame else 0} footprints, {size:,} bytes")
 
 
 if __name__ == "__main__":

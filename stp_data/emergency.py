@@ -18,8 +18,10 @@ from stp_data.metrics import england_value, periods, ratio_of_sums_by_period, ra
 from stp_data.tables import read_table
 
 FLAGS_FILE = "emergency_care_flags.csv"
-FLAG_KINDS = ("missing_return", "partial_return", "boundary_change")
-GAP_KINDS = ("missing_return", "partial_return")  # marked on charts; a boundary change is annotated instead
+FLAG_KINDS = ("missing_return", "partial_return", "field_test", "boundary_change", "reclassification")
+# Marked on charts (the figure lacks a trust's return, part of one, or a field-test trust's 4-hour data); a boundary
+# change or a reclassification between department types is a step, annotated instead.
+GAP_KINDS = ("missing_return", "partial_return", "field_test")
 AE_PCT = "ae_type1_4hr_pct"
 BED_OCCUPANCY = "ga_bed_occupancy_pct_weekly"
 LONG_STAY = "ga_beds_occupied_by_los_over21d_pct_weekly"
@@ -32,6 +34,7 @@ BURTON_CODES = ("E54000010", "E54000012")  # Staffordshire and Stoke on Trent, D
 BURTON_MEASURES = (
     "ae_type1_4hr_pct",
     "ae_type1_attendances",
+    "ae_type1_attendances_4hr_reported",
     "ae_type1_over4hr",
     "ae_type1_within4hr",
     "ae_type1_emergency_admissions",
@@ -75,15 +78,34 @@ CAVEAT_STANDARD = (
     "all A&E types together; major (type-1) departments alone usually score lower."
 )
 CAVEAT_FLAGS = (
-    "Marked points lack one trust's return, or have a partial one, in the source: they are shown as published, "
-    "never filled in."
+    "Marked points lack one trust's return, or have a partial one, in the source, or leave out a field-test trust "
+    "that reported no 4-hour data: they are shown as published, never filled in."
+)
+CAVEAT_FIELD_TEST = (
+    "14 trusts field-tested new A&E standards and reported no 4-hour data from May 2019 to May 2023; NHS England "
+    "leaves them out of the 4-hour figure, and so does this dashboard. In 13 footprints the figure for those months "
+    "covers only their other trusts, and Frimley (E54000034), whose one major A&E trust was a field-test site, has "
+    "no 4-hour figure for those 49 months: a gap, never filled."
+)
+CAVEAT_RECLASSIFICATION = (
+    "Some trusts moved streams of patients between major (type 1) and other (type 3) departments, which steps their "
+    "footprint's type-1 attendances and 4-hour figure; the steps found are flagged, but the screen is not exhaustive."
 )
 CAVEAT_WINTERS = (
     "Bed figures come from NHS England's winter daily situation reports, which cover only three separate winters "
     "(December to early March); control limits are set within each winter, never across the gaps. Long stays: "
     "winters 2017/18 and 2018/19 only. No England line: the occupied and open bed counts are not carried here."
 )
-AE_CAVEATS = (CAVEAT_PROVIDER, CAVEAT_BURTON, CAVEAT_SINGLE_TRUST, CAVEAT_ENGLAND, CAVEAT_STANDARD, CAVEAT_FLAGS)
+AE_CAVEATS = (
+    CAVEAT_PROVIDER,
+    CAVEAT_FIELD_TEST,
+    CAVEAT_BURTON,
+    CAVEAT_RECLASSIFICATION,
+    CAVEAT_SINGLE_TRUST,
+    CAVEAT_ENGLAND,
+    CAVEAT_STANDARD,
+    CAVEAT_FLAGS,
+)
 BED_CAVEATS = (CAVEAT_PROVIDER, CAVEAT_WINTERS, CAVEAT_FLAGS)
 
 
@@ -105,7 +127,7 @@ def flags_schema(known_codes: Iterable[str], measures: Iterable[str]) -> pa.Data
             "note": pa.Column(str),
             "source": pa.Column(str),
         },
-        unique=["code", "measure", "period", "org_code"],
+        unique=["code", "measure", "period", "org_code", "kind"],
         report_duplicates="all",
     )
 

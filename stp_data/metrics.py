@@ -211,7 +211,9 @@ def ratio_of_sums_by_period(
 ) -> dict[str, float | None]:
     """ratio_of_sums for every period at once (one pass; the same rule: both measures for the same footprints)."""
     both = metrics.loc[metrics["measure"].isin([numerator, denominator]), ["period", "code", "measure", "value"]]
-    wide = both.pivot_table(index=["period", "code"], columns="measure", values="value", aggfunc="first", dropna=False)
+    # Only (period, code) pairs that have a row: a footprint with neither measure in a period (Frimley's months with
+    # no 4-hour data) is outside that period's sum, as in ratio_of_sums; one with only one of them spoils it.
+    wide = both.pivot_table(index=["period", "code"], columns="measure", values="value", aggfunc="first")
     wide = wide.reindex(columns=[numerator, denominator])
     complete = wide.notna().all(axis=1).groupby(level="period").all()
     sums = wide.groupby(level="period").sum(min_count=1)
