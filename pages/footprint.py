@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import settings as s
+from stp_data import emergency
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
 from stp_data.metrics import versus_england
+from stp_data.profiles import FootprintDetail
 from ui import controls, packs_view, page_data, progress_view, spc_view, state
 
 state.ensure_app_frame()
@@ -27,6 +30,20 @@ def cited(cell: object) -> str:
     """Markdown links for a source cell; the label text is escaped."""
     links = source_links(cell)
     return " · ".join(f"[{escape_markdown(label)}]({url})" for label, url in links) or "no source"
+
+
+def ae_then_and_now(detail: FootprintDetail) -> None:
+    """The footprint's A&E 4-hour % in 2016/17 and the latest 12 months, beside England's: ten years in two numbers."""
+    years = detail.ae_years
+    if years.empty:
+        return
+    st.markdown("**A&E seen within 4 hours (type 1)**, from the summed monthly counts")
+    for column, row in zip(st.columns(len(years)), years.itertuples(), strict=True):
+        value = "not published" if row.footprint is None or pd.isna(row.footprint) else f"{row.footprint:.1f}%"
+        england = "" if row.england is None or pd.isna(row.england) else f"England {row.england:.1f}%"
+        column.metric(row.years, value, help=f"{england}; {row.months} months with a 4-hour figure")
+        column.caption(england)
+    st.caption(emergency.CAVEAT_PROVIDER)
 
 
 def ask_for_a_footprint() -> None:
@@ -103,11 +120,13 @@ def show_footprint(code: str) -> None:
             f"**Region:** 2016: {p['region_2016'] if isinstance(p['region_2016'], str) else 'not published'}; "
             f"2018: {p['region_2018'] if isinstance(p['region_2018'], str) else MERGED_2018}"
         )
-        st.markdown("**Domain results** (nine domains under three themes)")
-        st.dataframe(detail.domains, hide_index=True, width="stretch")
-        st.caption(
-            "Domain names as listed by a secondary source; NHS England's own wording confirms only the first two."
-        )
+        st.markdown(f"**Domain results** (nine domains under three themes): {detail.domains_sentence}")
+        if not detail.domains_published.empty:
+            st.dataframe(detail.domains_published, hide_index=True, width="stretch")
+            st.caption(
+                "Domain names as listed by a secondary source; NHS England's own wording confirms only the first two."
+            )
+        ae_then_and_now(detail)
 
     for theme, fig in gauge_figures.items():
         specs = themes[theme]

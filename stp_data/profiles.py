@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from stp_data import journey
 from stp_data.loading import Bundle
 from stp_data.ratings import rating_group
+
+NOT_PUBLISHED = "Not published"
 
 # Domain names as listed by the Cumbria Neurological Alliance blog (not NHS England's wording).
 DOMAINS = {
@@ -85,12 +87,69 @@ def _basis_words(basis: str) -> str:
     return "inferred by elimination" if basis == journey.INFERRED else ""
 
 
+# The A&E type-1 4-hour figure over a year: the sums of its counts (never an average of monthly percentages).
+AE_WITHIN, AE_REPORTED = "ae_type1_within4hr", "ae_type1_attendances_4hr_reported"
+FIRST_YEAR = ("2016-04", "2017-03", "2016/17")
+
+
 @dataclass(frozen=True)
 class FootprintDetail:
     profile: pd.Series
     domains: pd.DataFrame
     designations: pd.DataFrame
     capital: pd.DataFrame
+    ae_years: pd.DataFrame = field(default_factory=pd.DataFrame)  # A&E 4-hour %, first year and latest 12 months
+
+    @property
+    def domains_published(self) -> pd.DataFrame:
+        """Only the domains a public source gives a result for (most footprints: none)."""
+        return self.domains.loc[self.domains["Result"] != NOT_PUBLISHED].reset_index(drop=True)
+
+    @property
+    def domains_sentence(self) -> str:
+        """One sentence for the domain results, instead of nine rows that say 'Not published'."""
+        shown = len(self.domains_published)
+        if shown == 0:
+            return f"No public source gives this footprint's results in any of the {len(self.domains)} domains."
+        rest = len(self.domains) - shown
+        total = len(self.domains)
+        return f"A public source gives {shown} of the {total} domain results; the other {rest} are not published."
+
+
+def ae_years(metrics: pd.DataFrame, code: str) -> pd.DataFrame:
+    """A&E type-1 4-hour % for 2016/17 and the latest 12 months: the footprint's and England's, from summed counts.
+
+    Columns: years (label), footprint, england, months (the footprint's months with a 4-hour figure). Empty when
+    the counts are not in the metrics (a user's boundaries with other codes, say)."""
+    counts = metrics.loc[metrics["measure"].isin([AE_WITHIN, AE_REPORTED]), ["code", "measure", "period", "value"]]
+    if counts.empty:
+        return pd.DataFrame(columns=["years", "footprint", "england", "months"])
+    months = sorted(counts["period"].unique())
+    last = months[-1]
+    latest = (months[-12] if len(months) >= 12 else months[0], last, f"12 months to {_month_label(last)}")
+    rows = []
+    for first, final, label in (FIRST_YEAR, latest):
+        window = counts.loc[counts["period"].between(first, final)]
+        mine = window.loc[window["code"] == code]
+        rows.append(
+            {
+                "years": label,
+                "footprint": _percent(mine),
+                "england": _percent(window),
+                "months": int(mine.loc[mine["measure"] == AE_REPORTED, "period"].nunique()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _percent(rows: pd.DataFrame) -> float | None:
+    within = rows.loc[rows["measure"] == AE_WITHIN, "value"].sum()
+    reported = rows.loc[rows["measure"] == AE_REPORTED, "value"].sum()
+    return None if not reported else 100.0 * float(within) / float(reported)
+
+
+def _month_label(period: str) -> str:
+    return pd.Period(period, freq="M").strftime("%b %Y")
 
 
 def footprint_detail(bundle: Bundle, profiles: pd.DataFrame, code: str) -> FootprintDetail:
@@ -102,14 +161,18 @@ def footprint_detail(bundle: Bundle, profiles: pd.DataFrame, code: str) -> Footp
     domains = pd.DataFrame(
         {
             "Domain": list(DOMAINS.values()),
-            "Result": [rating_row[col] if pd.notna(rating_row[col]) else "Not published" for col in DOMAINS],
+            "Result": [rating_row[col] if pd.notna(rating_row[col]) else NOT_PUBLISHED for col in DOMAINS],
         }
     )
     capital = bundle.capital.loc[
         bundle.capital["stp17cd"] == code, ["scheme_and_amount_as_reported", "amount_source", "list_source"]
     ]
     return FootprintDetail(
-        match.iloc[0], domains, _designation_rows(designations(bundle), match.iloc[0]), capital.reset_index(drop=True)
+        match.iloc[0],
+        domains,
+        _designation_rows(designations(bundle), match.iloc[0]),
+        capital.reset_index(drop=True),
+        ae_years(bundle.metrics, code),
     )
 
 
