@@ -788,7 +788,11 @@ def trend_slide(inputs: PackInputs, p: pd.Series, theme: str) -> Slide | None:
     values = tuple(by_period.get(period) for period in order)
     if all(v is None for v in values):
         return None
-    england = tuple(m.england_value(bundle.metrics, bundle.measures, measure["measure"], period) for period in order)
+    from stp_data.emergency import england_series  # every period in one pass (119 months)
+
+    england_rows = england_series(bundle.metrics, bundle.measures, measure["measure"])
+    england_by = dict(zip(england_rows["period"], england_rows["value"], strict=True))
+    england = tuple(england_by.get(period) for period in order)
     ends = bundle.metrics.loc[bundle.metrics["measure"] == measure["measure"]].drop_duplicates("period")
     end_of = dict(zip(ends["period"], ends["period_end"], strict=True))
     labels = tuple(period_label(period, end_of[period]) for period in order)
@@ -801,14 +805,16 @@ def trend_slide(inputs: PackInputs, p: pd.Series, theme: str) -> Slide | None:
     if any(v is not None for v in england):
         series.append(Series("England", england, settings.TEXT))
     source = theme_source_line(bundle.measures, theme)
-    gaps = flagged_periods(bundle, measure["measure"], p["code"])
+    missing = {period for period, value in zip(order, values, strict=True) if value is None}
+    gaps = flagged_periods(bundle, measure["measure"], p["code"]) - missing
     if gaps:
-        # Missing or partial trust returns are never filled: the slide says which points they are.
+        # Missing or partial trust returns are never filled: the slide says which points they are, as runs of months.
         source += (
-            " Missing or partial trust returns (values as published, not filled in): "
-            + ", ".join(labels[order.index(period)] for period in order if period in gaps)
-            + "."
+            " Points lacking a trust's return, part of one, or a field-test trust's 4-hour data (as published, not "
+            "filled in): " + runs_of_periods(order, labels, gaps) + "."
         )
+    if missing:
+        source += " No figure published: " + runs_of_periods(order, labels, missing) + "."
     chart = ChartData(
         kind="line",
         categories=labels,
@@ -834,6 +840,19 @@ def trend_slide(inputs: PackInputs, p: pd.Series, theme: str) -> Slide | None:
             650,
         ),
     )
+
+
+def runs_of_periods(order: list[str], labels: tuple[str, ...], chosen: set[str]) -> str:
+    """'Apr 2016, Nov 2016 to Dec 2016, May 2019 to May 2023': consecutive chosen periods as one run."""
+    runs: list[list[int]] = []
+    for i, period in enumerate(order):
+        if period not in chosen:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(labels[r[0]] if len(r) == 1 else f"{labels[r[0]]} to {labels[r[-1]]}" for r in runs)
 
 
 def flagged_periods(bundle: Bundle, measure: str, code: str) -> set[str]:

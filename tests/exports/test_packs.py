@@ -96,7 +96,7 @@ def test_as_of_comes_from_the_data_not_from_when_sources_were_compiled(inputs):
     assert as_of.startswith(f"ratings {settings.RATINGS_PUBLISHED}")
     assert "population mid-2018" in as_of
     assert "workforce Sep 2015 to Sep 2018" in as_of
-    assert "emergency care Apr 2016 to Mar 2019" in as_of
+    assert "emergency care Apr 2016 to Feb 2026" in as_of
     assert settings.SOURCES_COMPILED not in as_of
 
 
@@ -203,7 +203,9 @@ def test_footprint_deck_marks_the_footprint_and_draws_gauges_and_trends(built, i
     metrics = inputs.bundle.metrics
     expected = metrics.loc[(metrics["measure"] == "ae_type1_4hr_pct") & (metrics["code"] == FRIMLEY)]
     expected = expected.sort_values("period_end")["value"].round(6).tolist()
-    assert [round(v, 6) for v in lines.series[0].values] == expected and len(expected) == 36
+    drawn = [round(v, 6) for v in lines.series[0].values if v is not None]
+    # Ten years (119 months), less Frimley's 49 months with no 4-hour figure (a field-test site): gaps, not zeros.
+    assert drawn == expected and len(expected) == 70 and len(lines.series[0].values) == 119
     assert [s.name for s in lines.series] == [frimley["name"], "England"]
 
 
@@ -347,11 +349,18 @@ def test_users_data_is_labelled_in_both_formats(inputs, chromium):
     assert "Data shown: your data: gp.csv loaded 26 Nov 2026 14:05" in pdf_text(pdf)[1]
 
 
-def test_emergency_trend_slide_names_the_months_with_missing_trust_returns(inputs):
-    # South Yorkshire and Bassetlaw: RHQ's return absent in Apr 2016, RFR's absent in Nov and partial in Dec 2016.
+def test_emergency_trend_slide_names_the_months_with_gaps_as_runs(inputs):
+    # South Yorkshire and Bassetlaw: RHQ's return absent in Apr 2016, RFR's absent in Nov and partial in Dec 2016;
+    # Rotherham (RFR) a field-test site with no 4-hour data May 2019 - May 2023: one run, not 49 months.
     pack = packs.footprint_pack(inputs, "E54000009")
     (slide,) = [s for s in pack.slides if s.chart is not None and "A&E" in s.title]
-    assert "Missing or partial trust returns" in slide.source
-    assert all(month in slide.source for month in ("Apr 2016", "Nov 2016", "Dec 2016"))
+    assert "lacking a trust's return, part of one, or a field-test trust's 4-hour data" in slide.source
+    assert "Apr 2016, Nov 2016 to Dec 2016, May 2019 to May 2023." in slide.source
+    assert "No figure published" not in slide.source
+    # Frimley: no 4-hour figure at all in those months, said once as a gap (not as flagged points).
     frimley = [s for s in packs.footprint_pack(inputs, "E54000034").slides if s.chart is not None and "A&E" in s.title]
-    assert "Missing or partial" not in frimley[0].source
+    assert "lacking a trust's return" not in frimley[0].source
+    assert "No figure published: May 2019 to May 2023." in frimley[0].source
+    # Dorset's % covers one trust from October 2020 (R0D, Poole's successor, a field-test site): flagged, not a gap.
+    dorset = [s for s in packs.footprint_pack(inputs, "E54000041").slides if s.chart is not None and "A&E" in s.title]
+    assert "May 2019 to May 2023" in dorset[0].source and "No figure published" not in dorset[0].source
