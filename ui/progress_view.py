@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from charts.ae_progress import chart_alt, group_chart
 from charts.progress import PROGRESS_SOURCE as SOURCE
 from charts.progress import WORKFORCE_TRENDS_SOURCE, journey_swimlane, status_map, time_to_ics_chart
-from stp_data import journey
+from stp_data import ae_progress as ae
+from stp_data import emergency, journey
 from stp_data.links import escape_markdown
-from ui import cache, controls, page_data
+from ui import cache, controls, page_data, state
 
 LATER_RATINGS = (
     "Ratings after 2017 (the 2018-19 ICS maturity index levels, the integrated care boards' oversight segments) "
@@ -72,6 +77,108 @@ def time_to_ics_section(data: page_data.PageData, cumulative: pd.DataFrame, mont
         st.dataframe(table, hide_index=True, width="stretch")
         controls.table_downloads(table, name="stp-time-to-ics", source=SOURCE)
     controls.chart_downloads(fig, name="stp-time-to-ics", title="Time to ICS by July 2017 rating", source=SOURCE)
+
+
+# --- Did the middle catch up? A&E type-1 4-hour performance per group ----------------------------------------
+AE_BY = {"rating": "July 2017 rating", "wave": "ICS wave (year the whole footprint became an ICS)"}
+AE_METHOD = (
+    "Each line is its group's patients seen within 4 hours summed over its footprints, divided by their summed "
+    "type-1 attendances at trusts reporting 4-hour data, never an average of percentages; England is the same over "
+    "all footprints. The table sums each 12 months' counts the same way."
+)
+AE_RATINGS_SOURCE = "Ratings: NHS England STP progress dashboard (21 July 2017) as reported; 16 of 44 named."
+AE_WAVES_SOURCE = "ICS waves: designations 2017-2022 as cited per milestone (Data & sources)."
+
+
+@dataclass(frozen=True)
+class AeView:
+    """Everything the A&E section shows for one grouping. Read-only once built."""
+
+    by: str
+    series: pd.DataFrame
+    england: pd.DataFrame
+    table: pd.DataFrame
+    headline: str
+    fig: go.Figure
+    alt: str
+    source: str
+    notes: tuple[str, ...]
+
+
+def ae_source(measures: pd.DataFrame, by: str) -> str:
+    info = measures.set_index("measure").loc[emergency.AE_PCT]
+    grouping = AE_RATINGS_SOURCE if by == "rating" else AE_WAVES_SOURCE
+    return f"Source: {info['publisher']}, {info['title']} ({info['published']}). {grouping}"
+
+
+def _burton_note(groups: dict[str, str]) -> str:
+    """Where Burton's move lands in this grouping, from the codes (a step between two groups, or within one)."""
+    before, after = (groups.get(code) for code in emergency.BURTON_CODES)
+    if before is None or after is None or before == after:
+        return ""
+    return f"Here Burton's attendances move from the group “{before}” to “{after}” in July 2018."
+
+
+def build_ae_view(metrics: pd.DataFrame, measures: pd.DataFrame, profiles: pd.DataFrame, by: str) -> AeView:
+    """The grouping's monthly series, England, the 12-month table, the headline, the figure and its alt text."""
+    if by == "rating":
+        groups, order = ae.rating_groups(profiles), ae.RATING_ORDER
+    else:
+        groups = ae.ics_waves(profiles)
+        order = ae.wave_order(groups)
+    series = ae.group_series(metrics, groups, order)
+    england = ae.england_series(metrics)
+    spans = ae.windows(england["period"])
+    summary = ae.window_summary(series, spans)
+    table = ae.summary_table(
+        pd.concat([summary, ae.window_summary(england, spans)], ignore_index=True),
+        spans,
+        pd.concat([series, england], ignore_index=True),
+    )
+    headline = ae.rating_headline(summary, spans) if by == "rating" else ae.wave_headline(summary, england, spans)
+    source = ae_source(measures, by)
+    legend = "July 2017 rating (footprints)" if by == "rating" else "ICS wave (footprints)"
+    fig = group_chart(series, england, legend_title=legend, note=source)
+    first, last = (ae.month_label(p) for p in (england["period"].min(), england["period"].max()))
+    alt = chart_alt(table[table["Group"] != ae.ENGLAND], spans, by=AE_BY[by].split(" (")[0], first=first, last=last)
+    notes = (
+        AE_METHOD,
+        emergency.CAVEAT_PROVIDER,
+        emergency.CAVEAT_BURTON.removesuffix(" Limits can be recalculated from July 2018."),
+        _burton_note(groups),
+        emergency.CAVEAT_FIELD_TEST,
+        emergency.CAVEAT_RECLASSIFICATION,
+        emergency.CAVEAT_STANDARD,
+        "" if by == "rating" else ae.wave_rule(profiles),
+    )
+    return AeView(by, series, england, table, headline, fig, alt, source, tuple(n for n in notes if n))
+
+
+@st.cache_resource(show_spinner=False, max_entries=len(AE_BY))
+def default_ae_view(by: str) -> AeView:
+    """The A&E section for the bundled ratings, built once per grouping and shared by every viewer. Read-only."""
+    b = cache.bundle()
+    return build_ae_view(b.metrics, b.measures, cache.profiles(), by)
+
+
+def ae_section(data: page_data.PageData) -> None:
+    head = st.container()  # the heading above the selector, written once the data's months are known
+    by = state.url_selectbox("Group footprints by", list(AE_BY), param="ae_by", format_func=AE_BY.get)
+    if data.user_ratings:
+        view = build_ae_view(data.bundle.metrics, data.bundle.measures, data.profiles, by)
+    else:
+        view = default_ae_view(by)
+    first, last = (ae.month_label(p) for p in (view.england["period"].min(), view.england["period"].max()))
+    head.header(f"Did the middle catch up on A&E? Type-1 4-hour performance, {first} – {last}")
+    st.markdown(escape_markdown(view.headline))
+    st.plotly_chart(controls.figure(view.fig), key=f"ae_groups_{by}", config={"displaylogo": False}, alt=view.alt)
+    st.caption(escape_markdown(view.source))
+    st.caption(escape_markdown(" ".join(view.notes)))
+    name = f"stp-ae-4hr-by-{by}"
+    st.dataframe(view.table, hide_index=True, width="stretch")
+    controls.table_downloads(view.table, name=name, source=view.source)
+    title = f"A&E type-1 4-hour performance by {AE_BY[by].split(' (')[0]}, {first} – {last}"
+    controls.chart_downloads(view.fig, name=name, title=title, source=view.source)
 
 
 def map_section(data: page_data.PageData, months: pd.DataFrame) -> None:
@@ -156,6 +263,7 @@ def render() -> None:
     st.caption(escape_markdown(LATER_RATINGS))
     controls.user_data_banner(data)
     time_to_ics_section(data, cumulative, months)
+    ae_section(data)
     map_section(data, months)
     journeys_section(data, paths, steps, data.names)
 
