@@ -12,6 +12,8 @@ from stp_data.errors import DataValidationError
 from stp_data.loading import Bundle
 from stp_data.ratings import NOT_RATED, rating_group
 from stp_data.upload import MetricsUpload, RatingsUpload, parse_metrics_file, parse_ratings_file
+from stp_data.upload.periods import parse_period
+from stp_data.upload.provider import ProviderUpload
 
 YOUR_DATA = "your data"
 READABLE = (".csv", ".xlsx", ".xlsm")
@@ -33,12 +35,77 @@ class LoadedFile:
         return f"{self.file_name} ({how}, {self.loaded_at})" if how else f"{self.file_name} ({self.loaded_at})"
 
 
+@dataclass(frozen=True)
+class UserMonth:
+    """A month a user's provider file added to a bundled series (a month the bundle does not have)."""
+
+    period: str  # YYYY-MM, as the bundled metrics
+    file_name: str  # the file (or zip member) that gave it
+    loaded: LoadedFile
+
+    @property
+    def caption(self) -> str:
+        """'March 2026: from your file X' (plain text: escape it for Markdown)."""
+        return f"{parse_period(self.period).label}: from your file {self.file_name}"
+
+
+def user_months(bundle: Bundle, loaded: list[LoadedFile]) -> list[UserMonth]:
+    """Which months of the bundled series come from the user's files, oldest first (one per month: the first
+    file loaded that gives it, as with_user_metrics joins them)."""
+    taken = set(bundle.metrics.loc[bundle.metrics["measure"].isin(_joined_measures(loaded)), "period"])
+    months: dict[str, UserMonth] = {}
+    for item in loaded:
+        upload = item.upload
+        if not (isinstance(upload, ProviderUpload) and upload.joins_bundled):
+            continue
+        for period in sorted(set(upload.accepted["period"])):
+            if period not in taken and period not in months:
+                months[period] = UserMonth(period, upload.month_files.get(period, item.file_name), item)
+    return [months[p] for p in sorted(months)]
+
+
+def _joined_measures(loaded: list[LoadedFile]) -> set[str]:
+    return {
+        m
+        for item in loaded
+        if isinstance(item.upload, ProviderUpload) and item.upload.joins_bundled
+        for m in item.upload.accepted["measure"]
+    }
+
+
+def _new_months_only(bundle: Bundle, upload: ProviderUpload, joined: set[tuple[str, str]]) -> pd.DataFrame:
+    """A provider file's rows for (measure, month) pairs neither the bundle nor an earlier file has: a month
+    already bundled is compared on the Load data page, never silently replaced."""
+    rows = upload.accepted
+    keys = list(zip(rows["measure"], rows["period"], strict=True))
+    fresh = [k not in joined for k in keys]
+    joined.update(k for k, f in zip(keys, fresh, strict=True) if f)
+    return rows.loc[fresh]
+
+
+def _bundled_keys(bundle: Bundle, loaded: list[LoadedFile]) -> set[tuple[str, str]]:
+    """(measure, month) pairs the bundle has, for the measures a provider file joins (empty when none does)."""
+    measures = _joined_measures(loaded)
+    if not measures:
+        return set()
+    rows = bundle.metrics.loc[bundle.metrics["measure"].isin(measures), ["measure", "period"]].drop_duplicates()
+    return set(zip(rows["measure"], rows["period"], strict=True))
+
+
 def with_user_metrics(bundle: Bundle, loaded: list[LoadedFile]) -> Bundle:
-    """The bundle plus every confirmed metrics file; ids that clash with ours get a 'your_' prefix."""
+    """The bundle plus every confirmed metrics file; ids that clash with ours get a 'your_' prefix.
+
+    NHS England's A&E provider files are the exception: their rows keep the bundled measure ids and join the
+    bundled series for months it does not have (each row's source names the user's file).
+    """
     metrics, measures = [bundle.metrics], [bundle.measures]
     taken = set(bundle.measures["measure"])
+    joined = _bundled_keys(bundle, loaded)
     for item in loaded:
         if not isinstance(item.upload, MetricsUpload) or item.upload.accepted.empty:
+            continue
+        if isinstance(item.upload, ProviderUpload) and item.upload.joins_bundled:
+            metrics.append(_new_months_only(bundle, item.upload, joined))
             continue
         renames = {}
         for measure in item.upload.measures["measure"]:
