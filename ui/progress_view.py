@@ -173,9 +173,15 @@ def ae_section(data: page_data.PageData) -> None:
     st.markdown(escape_markdown(view.headline))
     st.plotly_chart(controls.figure(view.fig), key=f"ae_groups_{by}", config={"displaylogo": False}, alt=view.alt)
     st.caption(escape_markdown(view.source))
-    st.caption(escape_markdown(" ".join(view.notes)))
+    st.caption(escape_markdown(view.notes[0]))  # the method, then the caveats
+    st.caption(escape_markdown(" ".join(view.notes[1:])))
     name = f"stp-ae-4hr-by-{by}"
-    st.dataframe(view.table, hide_index=True, width="stretch")
+    one_decimal = {
+        column: st.column_config.NumberColumn(column, format="%.1f")
+        for column in view.table.columns
+        if column.endswith(("(%)", "(points)"))
+    }
+    st.dataframe(view.table, hide_index=True, width="stretch", column_config=one_decimal)
     controls.table_downloads(view.table, name=name, source=view.source)
     title = f"A&E type-1 4-hour performance by {AE_BY[by].split(' (')[0]}, {first} – {last}"
     controls.chart_downloads(view.fig, name=name, title=title, source=view.source)

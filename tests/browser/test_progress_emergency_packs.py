@@ -29,7 +29,7 @@ def test_progress_draws_steps_map_and_journeys_and_a_date_recolours_the_map(page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/progress?at=2017-06")
     wait_for_app(page)
-    wait_for_charts(page, 3)
+    wait_for_charts(page, 4)  # time to ICS, A&E by group, the map, the journeys
     wait_for_map(page)
     expect(page.get_by_role("heading", name="Every footprint in Jun 2017")).to_be_visible()
     early = page.evaluate(MAP_FILLS)
@@ -46,6 +46,27 @@ def test_progress_draws_steps_map_and_journeys_and_a_date_recolours_the_map(page
     assert later != early  # the date recoloured the map
     assert len(set(later)) >= 2
     page.screenshot(path=str(SCREENSHOTS / "progress-2021-04.png"), full_page=True)
+    assert page.external_requests == []
+
+
+AE_TRACES = """() => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(g => g.data && g.data.some(t => (t.name || '').startsWith('England')));
+    return gd ? gd.data.map(t => t.name) : null;
+}"""
+
+
+def test_progress_ae_by_ics_wave_on_a_board_screen(page):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto("/progress?ae_by=wave&mode=board")
+    wait_for_app(page)
+    wait_for_charts(page, 4)
+    heading = page.get_by_role("heading", name="Did the middle catch up on A&E?")
+    expect(heading).to_be_visible()
+    heading.scroll_into_view_if_needed()
+    names = page.evaluate(AE_TRACES)
+    assert names[0] == "2017 or earlier (6)" and names[-2] == "England (44)" and names[-1].startswith("95% standard")
+    page.screenshot(path=str(SCREENSHOTS / "progress-ae-by-wave-board.png"))
     assert page.external_requests == []
 
 
