@@ -17,7 +17,7 @@ from exports.csv import safe_csv_bytes
 from stp_data.errors import DataValidationError
 from stp_data.links import escape_markdown
 from stp_data.upload import COLUMN_ALIASES, MAX_UPLOAD_BYTES, parse_ratings_file, template_table
-from ui import load_view, page_data, session, state
+from ui import load_view, page_data, publish, session, state
 
 state.ensure_app_frame()
 
@@ -144,14 +144,24 @@ def name_column(frame, code_column: str) -> str | None:
 
 def table_upload_section(kind: str) -> None:
     """Metrics (with the mapping step) or ratings (read, report, confirm)."""
+    if kind == "metrics":
+        # Several files (or a zip of them) at once: NHS England's monthly A&E files, a month each.
+        chosen = st.file_uploader(
+            "Choose a CSV or Excel file (or several monthly provider files, or a zip of them)",
+            type=[*s.TABLE_EXTENSIONS, "zip"],
+            key="upload_file",
+            max_upload_size=s.MAX_UPLOAD_MB,
+            accept_multiple_files=True,
+        )
+        st.caption(LIMIT_NOTE + "Split it, for example one file per year or per measure.")
+        if chosen:
+            load_view.table_files_section(list(chosen), codes)
+        return
     uploaded = st.file_uploader(
         "Choose a CSV or Excel file", type=list(s.TABLE_EXTENSIONS), key="upload_file", max_upload_size=s.MAX_UPLOAD_MB
     )
     st.caption(LIMIT_NOTE + "Split it, for example one file per year or per measure.")
     if uploaded is None:
-        return
-    if kind == "metrics":
-        load_view.metrics_upload_section(uploaded, codes)
         return
     if uploaded.size > s.MAX_UPLOAD_BYTES:
         st.error(escape_markdown(load_view.too_big_message(uploaded.name, uploaded.size)), icon=":material/error:")
@@ -176,8 +186,8 @@ codes = data.known_codes
 st.html(OVER_LIMIT_STYLE)
 st.title("Load your data")
 st.markdown(
-    "See your latest figures (this month's workforce return, the finance position, your own ratings) on the same "
-    "maps, bell curves and gauges. Files stay in this browser session only: nothing is saved or shared."
+    "See your latest figures (this month's workforce return, the finance position, your own ratings, NHS England's "
+    "monthly A&E provider files) on the same maps, bell curves and gauges. " + publish.storage_sentence()
 )
 with st.expander("The layout, accepted column names and limits", expanded=False):
     st.markdown(
@@ -210,6 +220,8 @@ if files:
     st.header("Loaded in this session")
     for item in files:
         st.markdown(f"- {escape_markdown(item.file_name)}: {len(item.upload.accepted):,} rows, loaded {item.loaded_at}")
+    for caption in page_data.user_month_captions():
+        st.caption(escape_markdown(caption))
     if st.button("Remove my data from this session", key="clear_upload"):
         session.clear_user_files()
         st.rerun()

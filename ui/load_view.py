@@ -34,7 +34,17 @@ from stp_data.upload import (
     vocab,
 )
 from stp_data.upload import periods as period_words
+from stp_data.upload.provider import (
+    AE,
+    ZIP_SUFFIXES,
+    ProviderColumns,
+    ProviderUpload,
+    compare_with_bundled,
+    parse_provider_files,
+    recognise,
+)
 from stp_data.user_data import LoadedFile
+from ui import cache as shared
 from ui import page_data, publish, session
 
 CACHE = "_load_view_cache"  # {"file": file_id, "raw": {sheet: RawTable}, "base": {...}, "applied": {...}}
@@ -340,3 +350,207 @@ def upload_report(
     if accepted and publish.publish_control(name, data, upload, sheet=sheet):
         session.forget_user_file(name)  # else it would show twice: this session's copy and the published one
         page_data.invalidate()
+
+
+# ---------------------------------------------------------------- provider-level files (one or many, or a zip)
+
+PROVIDER_CACHE = "_load_view_provider"  # {"ids": file ids, "applied": {columns JSON: upload or error}}
+PROVIDER_ROLE_PREFIX = "provider_role::"
+PROVIDER_ROLES = {
+    "org_code": "Organisation code",
+    "period": "Month",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+}
+AE_LABELS = {
+    "ae_type1_attendances": "type-1 attendances",
+    "ae_type1_over4hr": "over 4 hours",
+    "ae_type1_4hr_pct": "within 4 hours (%)",
+    "ae_type1_emergency_admissions": "emergency admissions",
+}
+
+
+def table_files_section(files: list, known_codes: Collection[str]) -> None:
+    """Files from the metrics uploader: one ordinary file goes through the mapping step; a provider-level file,
+    several files or a zip are read as provider files."""
+    for uploaded in files:
+        if uploaded.size > s.MAX_UPLOAD_BYTES:
+            st.error(escape_markdown(too_big_message(uploaded.name, uploaded.size)), icon=":material/error:")
+            return
+    single = files[0]
+    if len(files) == 1 and not single.name.lower().endswith(ZIP_SUFFIXES):
+        cache = _cache(single.file_id)
+        try:
+            raw = _raw(cache, single.getvalue(), single.name, None)
+        except DataValidationError:
+            raw = None  # the metrics section says why, with its sheet picker
+        if raw is None or recognise(raw) is None:
+            metrics_upload_section(single, known_codes)
+            return
+    provider_upload_section(files, known_codes)
+
+
+def _provider_cache(ids: tuple[str, ...]) -> dict:
+    kept = st.session_state.get(PROVIDER_CACHE)
+    if kept is None or kept["ids"] != ids:
+        kept = {"ids": ids, "applied": {}}
+        st.session_state[PROVIDER_CACHE] = kept
+        for key in [k for k in st.session_state if str(k).startswith(PROVIDER_ROLE_PREFIX)]:
+            del st.session_state[key]
+    return kept
+
+
+def _parsed(kept: dict, payload: list, known_codes: Collection[str], columns: ProviderColumns | None):
+    key = None if columns is None else repr(columns)
+    if key not in kept["applied"]:
+        try:
+            kept["applied"][key] = parse_provider_files(payload, known_codes, columns=columns)
+        except DataValidationError as error:
+            kept["applied"][key] = error
+        while len(kept["applied"]) > APPLIED_KEPT:
+            kept["applied"].pop(next(iter(kept["applied"])))
+    return kept["applied"][key]
+
+
+def provider_upload_section(files: list, known_codes: Collection[str]) -> None:
+    """The report for provider files: footprints, months new or already bundled, unmapped providers, then use."""
+    kept = _provider_cache(tuple(f.file_id for f in files))
+    payload = [(f.name, f.getvalue()) for f in files]
+    name = files[0].name if len(files) == 1 else f"{len(files)} files ({', '.join(f.name for f in files[:3])}…)"
+    report_area = st.container()
+    result = _parsed(kept, payload, known_codes, None)
+    if isinstance(result, DataValidationError):
+        with report_area:
+            show_refusal(result)
+        return
+    if result.kind != AE and result.columns is not None:
+        edited = provider_roles_editor(payload, result.columns)
+        if edited != result.columns:
+            result = _parsed(kept, payload, known_codes, edited)
+    with report_area:
+        if isinstance(result, DataValidationError):
+            show_refusal(result)
+            st.caption("Change the column roles below to fix this.")
+            return
+        provider_report(result, name)
+
+
+def provider_roles_editor(payload: list, base: ProviderColumns) -> ProviderColumns:
+    """A trust's own extract: which column is the organisation code, the month, the numerator and denominator."""
+    st.header("Check how your file was read")
+    st.caption("Each footprint's figure is 100 × the sum of the numerators ÷ the sum of the denominators.")
+    raw = read_raw_table(payload[0][1], payload[0][0])
+    header = [str(c).strip() for c in raw.cells.iloc[base.header_row - 1] if str(c).strip()]
+    chosen = {}
+    grid = st.columns(4)
+    for position, (role, label) in enumerate(PROVIDER_ROLES.items()):
+        current = getattr(base, role)
+        options = header if role != "period" else ["(from the title or file name)", *header]
+        index = options.index(current) if current in options else 0
+        with grid[position]:
+            picked = st.selectbox(label, options, index=index, key=f"{PROVIDER_ROLE_PREFIX}{role}")
+        chosen[role] = None if picked == "(from the title or file name)" else picked
+    return base.with_roles(**chosen)
+
+
+def provider_report(upload: ProviderUpload, name: str) -> None:
+    st.header("Validation report")
+    read_col, ok_col, bad_col = st.columns(3)
+    read_col.metric("Provider rows read", f"{upload.rows_read:,}")
+    ok_col.metric("Accepted", f"{upload.rows_accepted:,}")
+    bad_col.metric("Rejected", f"{upload.rows_rejected:,}")
+    st.info(upload.summary[:1].upper() + upload.summary[1:] + ".", icon=":material/account_tree:")
+    for note in upload.notes:
+        st.caption(escape_markdown(note))
+    names = page_data.current().names
+    new_months: list[str] = []
+    if upload.joins_bundled:
+        new_months, overlap, differences = compare_with_bundled(upload.accepted, shared.bundle().metrics)
+        for month in new_months:
+            st.success(
+                escape_markdown(
+                    f"{period_words.parse_period(month).label}: not in the bundled data (which ends February 2026): "
+                    f"it extends every chart and SPC verdict once you use it (from your file "
+                    f"{upload.month_files.get(month, name)})."
+                ),
+                icon=":material/add_chart:",
+            )
+        for month in overlap:
+            label = period_words.parse_period(month).label
+            differ = differences.loc[differences["period"] == month]
+            if differ.empty:
+                st.caption(f"{label}: already bundled; your file gives the same figures for every footprint.")
+            else:
+                codes = ", ".join(sorted(set(differ["code"])))
+                st.warning(
+                    escape_markdown(
+                        f"{label}: already bundled, and {len(differ):,} figure(s) differ ({codes}). The bundled "
+                        "figures are kept; the differences are listed below."
+                    ),
+                    icon=":material/difference:",
+                )
+        if not differences.empty:
+            st.markdown("**Differences from the bundled figures** (bundled kept)")
+            shown = differences.assign(footprint=differences["code"].map(names).fillna(""))
+            st.dataframe(
+                shown[["code", "footprint", "measure", "period", "bundled", "file"]],
+                hide_index=True,
+                key="provider_differences",
+            )
+    st.markdown("**Footprint figures** (ratio of sums over each footprint's trusts)")
+    st.dataframe(footprint_table(upload, names), hide_index=True, width="stretch", key="provider_figures")
+    unmapped_report(upload)
+    if upload.rows_rejected:
+        st.markdown("**Rejected rows** (row numbers as your spreadsheet shows them)")
+        st.dataframe(upload.rejected, hide_index=True, width="stretch", key="rejected_rows")
+        st.download_button(
+            "Download rejected rows with reasons (CSV)",
+            safe_csv_bytes(upload.rejected),
+            file_name="rejected-provider-rows.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key="rejected_download",
+        )
+    usable = bool(new_months) if upload.joins_bundled else not upload.accepted.empty
+    if not usable:
+        st.caption("Nothing new to add: every month in the file is already in the bundled data.")
+    elif st.button(f"Use the {len(upload.accepted):,} footprint figures", type="primary", key="confirm_upload"):
+        session.add_user_file(LoadedFile(name, datetime.now().strftime(s.LOADED_AT_FORMAT), upload))
+        page_data.invalidate()
+        st.success(escape_markdown(f"Loaded {name}. Its months now appear on the Emergency care and footprint pages."))
+    st.caption("Provider-level files load into this session; publishing them for everyone is not available yet.")
+
+
+def footprint_table(upload: ProviderUpload, names: dict[str, str]) -> pd.DataFrame:
+    """One row per footprint and month: the counts and the percentage the file gives (wide, for reading)."""
+    rows = upload.accepted
+    if rows.empty:
+        return pd.DataFrame(columns=["code", "footprint", "month"])
+    wide = rows.pivot_table(index=["code", "period"], columns="measure", values="value", aggfunc="first")
+    if upload.joins_bundled:
+        wide = wide.reindex(columns=list(AE_LABELS)).rename(columns=AE_LABELS)
+    else:
+        wide = wide.rename(columns=dict(zip(upload.measures["measure"], upload.measures["name"], strict=True)))
+    wide = wide.reset_index().rename(columns={"period": "month"})
+    wide.insert(1, "footprint", wide["code"].map(names).fillna(""))
+    return wide
+
+
+def unmapped_report(upload: ProviderUpload) -> None:
+    """Every provider the lookup does not map: named with its share when it has activity, else counted."""
+    out = upload.unmapped
+    if out.empty:
+        st.caption("Every provider in the file maps to a footprint.")
+        return
+    activity = out.columns[3]
+    active, idle = out.loc[out[activity] > 0], out.loc[out[activity] == 0]
+    what = "type-1 attendances" if upload.joins_bundled else "the denominator"
+    if len(active):
+        st.markdown(f"**Providers not in the trust lookup** (not counted in any footprint; share of {what})")
+        st.dataframe(active.rename(columns={"share_pct": "share of all (%)"}), hide_index=True, key="provider_unmapped")
+    if len(idle):
+        with st.expander(
+            f"{len(idle):,} other providers are not in the trust lookup and have no {what} "
+            "(urgent care centres, walk-in centres, independent sector): they change no figure"
+        ):
+            st.dataframe(idle[["org_code", "org_name", "months"]], hide_index=True, key="provider_unmapped_idle")

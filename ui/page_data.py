@@ -22,7 +22,7 @@ from settings import USER_THEME
 from stp_data import ratings
 from stp_data.loading import Bundle
 from stp_data.profiles import FootprintDetail, footprint_detail
-from stp_data.user_data import LoadedFile, user_rating_counts, with_user_metrics, with_user_ratings
+from stp_data.user_data import LoadedFile, user_months, user_rating_counts, with_user_metrics, with_user_ratings
 from ui import cache, publish, session
 
 USER_RATINGS_NOTE = "Counts: the loaded ratings file named in the banner above, not NHS England's published split."
@@ -107,6 +107,12 @@ def user_files() -> list[LoadedFile]:
     from_folder = cache.folder_files(str(folder))[0] if folder else []
     published = publish.published_files(cache.profiles()["code"].tolist())
     return [*from_folder, *published, *session.uploaded_files()]
+
+
+def user_month_captions() -> list[str]:
+    """'March 2026: from your file X' for each month a provider file added to a bundled series (plain text)."""
+    files = user_files()
+    return [month.caption for month in user_months(cache.bundle(), files)] if files else []
 
 
 def folder_problems() -> list[str]:

@@ -110,6 +110,19 @@ def _rows_outside_footprints(upload: Any) -> int:
     return int((~accepted["code"].isin(cache.profiles()["code"])).sum())
 
 
+def storage_sentence() -> str:
+    """What happens to a loaded file on this server, for Load data's introduction (true whether publishing is on)."""
+    config = auth.roles_config()
+    if not config.publishing_enabled:
+        return "Files stay in this browser session only: nothing is saved or shared."
+    who = "anyone who can open this dashboard" if config.open_publish else "a signed-in publisher"
+    return (
+        "Files stay in this browser session unless "
+        + who
+        + " presses **Publish**: then the file and its report are saved on this server and every viewer sees it."
+    )
+
+
 def publish_control(file_name: str, data: bytes, upload: Any, sheet: str | None = None) -> store.Version | None:
     """Under the validation report: **Publish** for publishers, and why not for everyone else.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -394,3 +395,54 @@ def test_boundary_preview_in_rfc7946_order_is_drawn_clockwise_for_plotly():
         shape = shapely.geometry.shape(feature["geometry"])
         for polygon in getattr(shape, "geoms", [shape]):
             assert not polygon.exterior.is_ccw, feature["id"]
+
+
+PROVIDER = ROOT / "tests" / "fixtures" / "provider"
+
+
+def test_nhs_england_ae_files_load_through_the_page_with_no_mapping():
+    at = load_page()
+    files = [
+        (name, (PROVIDER / name).read_bytes(), "text/csv")
+        for name in ("Monthly-AE-April-2019-revised-220720-ab123.csv", "April-2021-revised-120522-ABC456.csv")
+    ]
+    at.get("file_uploader")[0].set_value(files).run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["445", "445", "0"]
+    assert any(
+        re.fullmatch(r"Provider-level file: \d+ providers, mapped to footprints by the bundled trust lookup\.", i.value)
+        for i in at.info
+    )
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert "April 2019: already bundled; your file gives the same figures for every footprint." in captions
+    assert any("TOTAL row skipped" in c for c in captions)
+    figures = next(d.value for d in at.dataframe if "type-1 attendances" in d.value.columns)
+    manchester = figures.loc[(figures["code"] == "E54000007") & (figures["month"] == "2019-04")].iloc[0]
+    assert manchester["type-1 attendances"] == 87_539 and manchester["within 4 hours (%)"] == 76.674
+    assert not [b for b in at.button if b.key == "confirm_upload"]  # both months are bundled: nothing to add
+
+
+def test_a_new_month_joins_the_bundled_series_and_is_labelled():
+    at = load_page()
+    name = "CONSTRUCTED-TEST-DATA-March-2026-from-April-2021.csv"
+    at.get("file_uploader")[0].upload(name, (PROVIDER / name).read_bytes(), "text/csv").run()
+    assert not at.exception
+    assert any("March 2026: not in the bundled data" in s.value.replace("\\", "") for s in at.success)
+    at.button(key="confirm_upload").click().run()
+    assert not at.exception
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert f"March 2026: from your file {name}" in captions
+    at.query_params["stp"] = "E54000007"
+    at.switch_page("pages/footprint.py").run()
+    assert not at.exception
+    at.switch_page("pages/emergency_care.py").run()
+    assert not at.exception
+
+
+def test_intro_says_what_happens_to_files_on_this_server(monkeypatch):
+    at = load_page()
+    assert any("nothing is saved or shared" in m.value for m in at.markdown)
+    monkeypatch.setenv("STP_PUBLISH", "open")
+    at = load_page()
+    intro = next(m.value for m in at.markdown if "Files stay in this browser session" in m.value)
+    assert "nothing is saved" not in intro and "Publish" in intro
