@@ -329,9 +329,9 @@ def parse_provider_files(
     rejected.extend(duplicates)
     code_of = dict(zip(lookup["org_code"], lookup["code"], strict=True))
     providers["code"] = providers["org_code"].map(code_of)
+    testing = {month: trusts.field_test_in(field_test, month) for month in providers["period"].unique()}
     providers["field_test"] = [
-        bool(org in trusts.field_test_in(field_test, month))
-        for org, month in zip(providers["org_code"], providers["period"], strict=True)
+        org in testing[month] for org, month in zip(providers["org_code"], providers["period"], strict=True)
     ]
     notes.extend(_total_checks(providers, totals, first.kind))
     month_files = providers.groupby("period")["file"].agg(lambda f: ", ".join(dict.fromkeys(f))).to_dict()
@@ -368,21 +368,23 @@ def parse_provider_files(
     )
 
 
-def _cell(raw: RawTable, header_row: int, name: str | None) -> pd.Series | None:
-    if name is None:
-        return None
-    header = [str(c).strip() for c in raw.cells.iloc[header_row - 1]]
+def _column(raw: RawTable, grid: np.ndarray, header: list[str], header_row: int, name: str) -> list[str]:
+    """One column's cells below the header, as stripped text."""
     if name not in header:
         raise refuse(raw.filename, f"has no column '{name}'", row=header_row, column=name)
-    return raw.cells.iloc[header_row:, header.index(name)].astype(str).str.strip()
+    return [str(v).strip() for v in grid[header_row:, header.index(name)]]
 
 
-def _counts(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Whole, non-negative counts ('1,234' is 1234); (values, ok). Anything else is not ok (NaN)."""
-    cleaned = text.str.replace(",", "", regex=False).str.strip()
-    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
-    ok = ~np.isnan(values) & (values >= 0) & (np.floor(values) == values) & cleaned.str.fullmatch(r"[0-9.]+").to_numpy()
-    return np.where(ok, values, np.nan), ok
+def _count(text: str) -> float | None:
+    """A whole count of zero or more ('1,234' is 1234), else None."""
+    cleaned = text.replace(",", "").strip()
+    if not cleaned or not _COUNT.fullmatch(cleaned):
+        return None
+    value = float(cleaned)
+    return value if value == int(value) else None
+
+
+_COUNT = re.compile(r"[0-9]+(\.0*)?")
 
 
 def _month_of(text: str) -> str | None:
@@ -393,95 +395,85 @@ def _month_of(text: str) -> str | None:
     return period.end[:7]
 
 
+def _file_month(raw: RawTable, name: str, header_row: int) -> str:
+    """The month of a file with no period column: from its title rows, else its file name."""
+    title = " ".join(str(c) for c in raw.cells.iloc[: header_row - 1].to_numpy().ravel() if str(c).strip())
+    found = periods.period_in_text(title) or periods.period_in_text(_MSITAE.sub("", Path(name).stem))
+    if found is None or found.granularity != periods.MONTH or found.end is None:
+        raise refuse(name, "no period column, and no month in the title rows or the file name", row=header_row)
+    return found.end[:7]
+
+
 def _read_rows(raw: RawTable, name: str, cols: ProviderColumns) -> tuple[pd.DataFrame, list[dict], list[dict]]:
-    """(provider rows, rejected lines, TOTAL rows) of one file."""
+    """(provider rows, rejected lines, TOTAL rows) of one file. Plain Python over the cells: a monthly file has a
+    few hundred rows, and pandas' per-call overhead cost more than the work."""
     h = cols.header_row
-    body = raw.cells.iloc[h:]
-    org = _cell(raw, h, cols.org_code)
-    org_name = _cell(raw, h, cols.org_name) if cols.org_name else pd.Series("", index=body.index)
-    lead = body.iloc[:, : min(4, body.shape[1])].astype(str).apply(lambda c: c.str.strip().str.casefold())
-    is_total = (
-        lead.eq("total").any(axis=1).to_numpy()
-        | org.str.casefold().eq("total").to_numpy()
-        | org_name.str.casefold().eq("total").to_numpy()
-    )
-    blank = body.astype(str).apply(lambda c: c.str.strip()).eq("").all(axis=1).to_numpy()
+    grid = raw.cells.to_numpy(dtype=object)
+    header = [str(c).strip() for c in grid[h - 1]]
+    org = _column(raw, grid, header, h, cols.org_code)
+    n = len(org)
+    org_name = _column(raw, grid, header, h, cols.org_name) if cols.org_name else [""] * n
     if cols.period is not None:
-        period_text = _cell(raw, h, cols.period)
-        months = {t: _month_of(t) for t in pd.unique(period_text)}
-        month = period_text.map(months)
+        period_text = _column(raw, grid, header, h, cols.period)
+        months = {t: _month_of(t) for t in set(period_text)}
+        month = [months[t] for t in period_text]
     else:
-        title = " ".join(str(c) for c in raw.cells.iloc[: h - 1].to_numpy().ravel() if str(c).strip())
-        found = periods.period_in_text(title) or periods.period_in_text(_MSITAE.sub("", Path(name).stem))
-        if found is None or found.granularity != periods.MONTH:
-            raise refuse(name, "no period column, and no month in the title rows or the file name", row=h)
-        month = pd.Series(found.end[:7], index=body.index)
-    roles = (
-        {
-            "attendances": cols.attendances,
-            "over4": cols.over4,
-            "admissions": (cols.admissions,) if cols.admissions else (),
-        }
-        if cols.kind == AE
-        else {"numerator": (cols.numerator,), "denominator": (cols.denominator,)}
-    )
-    values, bad_column = {}, pd.Series("", index=body.index, dtype=object)
-    for role, headers in roles.items():
-        total = np.zeros(len(body))
-        for header in headers:
-            v, ok = _counts(_cell(raw, h, header))
-            bad_column = bad_column.where((bad_column != "") | ok, header)
-            total = total + np.nan_to_num(v)
-        values[role] = total
-    reasons = pd.Series("", index=body.index, dtype=object)
-    code_ok = org.str.fullmatch(trusts.ORG_CODE_PATTERN[1:-1], case=False)
-    reasons[bad_column != ""] = "not a whole number of zero or more"
-    reasons[month.isna()] = "period is not a month"
-    reasons[~code_ok.to_numpy()] = "not an ODS organisation code"
-    columns = pd.Series(cols.org_code, index=body.index, dtype=object)
-    columns[bad_column != ""] = bad_column[bad_column != ""]
-    columns[month.isna()] = cols.period or "period"
-    columns[~code_ok.to_numpy()] = cols.org_code
+        month = [_file_month(raw, name, h)] * n
     if cols.kind == AE:
-        worse = (values["over4"] > values["attendances"]) & (reasons == "").to_numpy()
-        reasons[worse] = "more attendances over 4 hours than attendances"
-        columns[worse] = cols.over4[0]
+        roles = {"attendances": cols.attendances, "over4": cols.over4}
+        roles["admissions"] = (cols.admissions,) if cols.admissions else ()
+        worse_role, worse_than, worse_reason = "over4", "attendances", "more attendances over 4 hours than attendances"
     else:
-        worse = (values["numerator"] > values["denominator"]) & (reasons == "").to_numpy()
-        reasons[worse] = "numerator larger than the denominator"
-        columns[worse] = cols.numerator
-    rows = body.index.to_numpy() + 1
-    keep = ~is_total & ~blank
-    rejected_mask = keep & (reasons != "").to_numpy()
-    good = keep & ~rejected_mask
-    rejected = [
-        {
-            "file": name,
-            "row": int(rows[i]),
-            "column": columns.iat[i],
-            "reason": reasons.iat[i],
-            "org_code": org.iat[i][:20],
-            "org_name": org_name.iat[i][:80],
-            "cells": ",".join(str(c) for c in body.iloc[i].tolist())[:300],
-        }
-        for i in np.flatnonzero(rejected_mask)
-    ]
-    frame = pd.DataFrame(
-        {
-            "file": name,
-            "row": rows[good],
-            "org_code": org.to_numpy()[good].astype(str),
-            "org_name": org_name.to_numpy()[good].astype(str),
-            "period": month.to_numpy()[good].astype(str),
-            **{role: v[good] for role, v in values.items()},
-        }
-    )
-    frame["org_code"] = frame["org_code"].str.upper()
-    totals = [
-        {"file": name, "row": int(rows[i]), **{role: v[i] for role, v in values.items()}}
-        for i in np.flatnonzero(is_total)
-        if all(not np.isnan(v[i]) for v in values.values())
-    ]
+        roles = {"numerator": (cols.numerator,), "denominator": (cols.denominator,)}
+        worse_role, worse_than, worse_reason = "numerator", "denominator", "numerator larger than the denominator"
+    texts = {header_name: _column(raw, grid, header, h, header_name) for hs in roles.values() for header_name in hs}
+    code_pattern = re.compile(trusts.ORG_CODE_PATTERN, re.IGNORECASE)
+    good_rows, rejected, totals = [], [], []
+    for i in range(n):
+        cells = [str(c).strip() for c in grid[h + i]]
+        if not any(cells):
+            continue
+        values: dict[str, float] = {}
+        bad: str | None = None
+        for role, headers in roles.items():
+            total = 0.0
+            for header_name in headers:
+                value = _count(texts[header_name][i])
+                if value is None:
+                    bad = bad or header_name
+                else:
+                    total += value
+            values[role] = total
+        lead = {c.casefold() for c in cells[:4]} | {org[i].casefold(), org_name[i].casefold()}
+        if "total" in lead:
+            if bad is None:
+                totals.append({"file": name, "row": h + i + 1, **values})
+            continue
+        column, reason = None, None
+        if not code_pattern.fullmatch(org[i]):
+            column, reason = cols.org_code, "not an ODS organisation code"
+        elif month[i] is None:
+            column, reason = cols.period or "period", "period is not a month"
+        elif bad is not None:
+            column, reason = bad, "not a whole number of zero or more"
+        elif values[worse_role] > values[worse_than]:
+            column, reason = (cols.over4[0] if cols.kind == AE else cols.numerator), worse_reason
+        if reason is not None:
+            rejected.append(
+                {
+                    "file": name,
+                    "row": h + i + 1,
+                    "column": column,
+                    "reason": reason,
+                    "org_code": org[i][:20],
+                    "org_name": org_name[i][:80],
+                    "cells": ",".join(cells)[:300],
+                }
+            )
+            continue
+        good_rows.append((name, h + i + 1, org[i].upper(), org_name[i], month[i], *values.values()))
+    frame = pd.DataFrame(good_rows, columns=["file", "row", "org_code", "org_name", "period", *roles])
+    frame = frame.astype({role: "float64" for role in roles} | {"row": "int64"})
     return frame, rejected, totals
 
 
