@@ -60,7 +60,6 @@ def group_chart(
     series: pd.DataFrame,
     england: pd.DataFrame,
     *,
-    legend_title: str,
     title: str | None = None,
     note: str = "",
     height: int = 560,
@@ -115,9 +114,10 @@ def group_chart(
     fig.update_xaxes(title=None, showgrid=False, dtick="M12", tickformat="%Y", automargin=True)
     fig.update_layout(
         legend={
-            "title": {"text": plotly_text(legend_title)},
+            # No legend title: beside the entries (or above them, "top left"), Plotly wraps the entries as if it
+            # were not there, and in a 1600 px export the last one was cut off at the edge. The names say it all.
             "orientation": "h",
-            "y": -0.12,
+            "y": -0.1,
             "yanchor": "top",
             "x": 0,
             "font": {"color": NHS_DARK_GREY},
@@ -125,7 +125,8 @@ def group_chart(
         hovermode="closest",
     )
     base_layout(fig, title=plotly_text(title) if title else None, height=height)
-    fig.update_layout(margin={"t": 60 if title else 20, "b": 40})
+    # A fixed bottom margin holds the legend (up to four rows), so a PNG export keeps room for it above the source.
+    fig.update_layout(margin={"t": 60 if title else 20, "b": 170})
     fig.update_layout(meta={"source_note": note})  # printed under the chart by the page, inside PNG exports
     return fig
 

@@ -37,7 +37,7 @@ _RATING_TO_GROUP[BOTTOM] = RATING_BOTTOM
 
 # ICS waves: the year the whole footprint first became an ICS (or a shadow accountable care system).
 FIRST_WAVE_YEAR = 2017  # June 2017's first wave; Greater Manchester's 2016 devolution deal counts with it
-FIRST_WAVE = "2017 or earlier"
+FIRST_WAVE = "ICS in 2017 or earlier"
 NO_WAVE = "Only part designated before July 2022"
 
 BASELINE_YEAR = "2016/17"  # the first financial year in the bundle: the ratings' baseline
@@ -59,11 +59,11 @@ def rating_groups(profiles: pd.DataFrame) -> dict[str, str]:
 
 
 def wave_of(ics_date: object) -> str:
-    """'2017 or earlier', '2018', … from the date the whole footprint became an ICS; no date: NO_WAVE."""
+    """'ICS in 2017 or earlier', 'ICS in 2018', … from the date the whole footprint became an ICS; no date: NO_WAVE."""
     if ics_date is None or pd.isna(ics_date):
         return NO_WAVE
     year = pd.Timestamp(ics_date).year
-    return FIRST_WAVE if year <= FIRST_WAVE_YEAR else str(year)
+    return FIRST_WAVE if year <= FIRST_WAVE_YEAR else f"ICS in {year}"
 
 
 def ics_waves(profiles: pd.DataFrame) -> dict[str, str]:
@@ -356,11 +356,14 @@ def wave_headline(summary: pd.DataFrame, england: pd.DataFrame, spans: tuple[Win
     if len(dated) >= 2:
         early, late = dated[0], dated[-1]
         diff = changes[early] - changes[late]
+        versus = (
+            f"The earliest wave ({early}) {_signed(changes[early])} points against {_signed(changes[late])} for the "
+            f"latest ({late})"
+        )
         if abs(diff) < MOVE_THRESHOLD:
-            text += f" The earliest ICSs ({early}) moved as the {late} wave did."
+            text += f" {versus}: the same."
         else:
-            better = "better" if diff > 0 else "worse"
-            text += f" The earliest ICSs ({early}) did {_pp(diff)} {better} than the {late} wave."
+            text += f" {versus}: {_pp(diff)} {'better' if diff > 0 else 'worse'}."
     return text
 
 

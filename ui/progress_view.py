@@ -137,8 +137,7 @@ def build_ae_view(metrics: pd.DataFrame, measures: pd.DataFrame, profiles: pd.Da
     )
     headline = ae.rating_headline(summary, spans) if by == "rating" else ae.wave_headline(summary, england, spans)
     source = ae_source(measures, by)
-    legend = "July 2017 rating (footprints)" if by == "rating" else "ICS wave (footprints)"
-    fig = group_chart(series, england, legend_title=legend, note=source)
+    fig = group_chart(series, england, note=source)
     first, last = (ae.month_label(p) for p in (england["period"].min(), england["period"].max()))
     alt = chart_alt(table[table["Group"] != ae.ENGLAND], spans, by=AE_BY[by].split(" (")[0], first=first, last=last)
     notes = (

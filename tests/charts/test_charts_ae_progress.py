@@ -23,7 +23,7 @@ def frame() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_one_trace_per_group_then_england_then_the_standard():
     series, england = frame()
-    fig = group_chart(series, england, legend_title="Group", note="Source: test.")
+    fig = group_chart(series, england, note="Source: test.")
     names = [t.name for t in fig.data]
     assert len(fig.data) == 3 + 2
     assert names[-2] == "England (3)" and names[-1].startswith("95% standard")
@@ -34,7 +34,7 @@ def test_one_trace_per_group_then_england_then_the_standard():
 
 def test_hover_gives_the_month_the_counts_and_the_footprints_covered():
     series, england = frame()
-    fig = group_chart(series, england, legend_title="Group")
+    fig = group_chart(series, england)
     dorset = next(t for t in fig.data if t.name.startswith("Dorset"))
     assert list(dorset.customdata[0]) == ["Dorset", "Mar 2019", "800", "1,000", "1 of 1 footprints with 4-hour data"]
     assert "%{y:.1f}% within 4 hours" in dorset.hovertemplate
@@ -44,7 +44,7 @@ def test_hover_gives_the_month_the_counts_and_the_footprints_covered():
 
 def test_a_month_without_data_is_a_gap_never_joined():
     series, england = frame()
-    fig = group_chart(series, england, legend_title="Group")
+    fig = group_chart(series, england)
     frimley = fig.data[0]
     assert list(frimley.y) == [70.0, None, None, 70.0]
     assert frimley.connectgaps is False
@@ -55,7 +55,7 @@ def test_rating_groups_keep_their_rating_colours_and_every_line_its_own_dash():
     rows = [(c, "2016-04", 80, 100) for c in "TNUB"]
     groups = dict(zip("TNUB", ae.RATING_ORDER, strict=True))
     metrics = counts(rows)
-    fig = group_chart(ae.group_series(metrics, groups, ae.RATING_ORDER), ae.england_series(metrics), legend_title="x")
+    fig = group_chart(ae.group_series(metrics, groups, ae.RATING_ORDER), ae.england_series(metrics))
     dashes = [t.line.dash for t in fig.data[:4]]
     assert len(set(dashes)) == 4
     assert len({t.line.color for t in fig.data[:4]}) == 4
@@ -63,7 +63,7 @@ def test_rating_groups_keep_their_rating_colours_and_every_line_its_own_dash():
 
 def test_presentation_mode_has_nothing_under_the_board_minimum():
     series, england = frame()
-    spec = for_board(group_chart(series, england, legend_title="Group")).to_plotly_json()
+    spec = for_board(group_chart(series, england)).to_plotly_json()
     sizes = [spec["layout"]["font"]["size"], spec["layout"]["legend"]["font"]["size"]]
     sizes += [spec["layout"][axis]["tickfont"]["size"] for axis in ("xaxis", "yaxis")]
     assert min(sizes) >= BOARD_MIN_FONT_PX

@@ -40,7 +40,7 @@ def test_progress_groups_ae_by_ics_wave_from_the_url():
     assert at.selectbox(key="url_ae_by").value == "wave"
     assert any(m.value.startswith("From 2016/17 to the latest 12 months") for m in at.markdown)
     table = ae_table(at)
-    assert table["Group"].tolist()[0] == "2017 or earlier" and table["Footprints"].iloc[:-1].sum() == 44
+    assert table["Group"].tolist()[0] == "ICS in 2017 or earlier" and table["Footprints"].iloc[:-1].sum() == 44
     assert any("ICS wave: the year the whole footprint" in c.value for c in at.caption)
 
 

@@ -156,23 +156,27 @@ def test_waves_are_the_year_the_whole_footprint_became_an_ics():
         }
     )
     waves = ae.ics_waves(profiles)
-    assert waves == {"gm": ae.FIRST_WAVE, "a": ae.FIRST_WAVE, "b": "2020", "c": ae.NO_WAVE}
-    assert ae.wave_order(waves) == [ae.FIRST_WAVE, "2020", ae.NO_WAVE]
+    assert waves == {"gm": ae.FIRST_WAVE, "a": ae.FIRST_WAVE, "b": "ICS in 2020", "c": ae.NO_WAVE}
+    assert ae.wave_order(waves) == [ae.FIRST_WAVE, "ICS in 2020", ae.NO_WAVE]
     rule = ae.wave_rule(profiles)
     assert "Greater Manchester (designated before 2017)" in rule and "C: only part designated" in rule
 
 
 def test_the_wave_headline_compares_the_earliest_and_latest_waves():
     spans = (ae.financial_year("2016/17"), ae.Window(ae.LATEST, "Apr 2024 – Mar 2025", "2024-04", "2025-03"))
-    groups = {"E": "2017 or earlier", "L": "2021"}
+    groups = {"E": ae.FIRST_WAVE, "L": "ICS in 2021"}
     rows = [(c, p, 900, 1000) for c in groups for p in months("2016-04", "2017-03")]
     rows += [("E", p, 800, 1000) for p in months("2024-04", "2025-03")]
     rows += [("L", p, 600, 1000) for p in months("2024-04", "2025-03")]
     metrics = counts(rows)
     series = ae.group_series(metrics, groups)
     text = ae.wave_headline(ae.window_summary(series, spans), ae.england_series(metrics), spans)
-    assert "fell by 20.0 points in England" in text and "2017 or earlier −10.0; 2021 −30.0" in text
-    assert "The earliest ICSs (2017 or earlier) did 20.0 points better than the 2021 wave." in text
+    assert "fell by 20.0 points in England" in text and "ICS in 2017 or earlier −10.0; ICS in 2021 −30.0" in text
+    assert (
+        "The earliest wave (ICS in 2017 or earlier) −10.0 points against −30.0 for the latest (ICS in 2021): 20.0"
+        in text
+    )
+    assert text.endswith("points better.")
 
 
 def test_the_bundled_data_gives_four_rating_groups_and_frimleys_gap(bundle_and_profiles):
