@@ -23,12 +23,18 @@ against a series built to trigger exactly it. The reference is the NHS-R communi
   uses the side of the mean instead); any other special point takes its side of the mean.
 - Variation icon: the latest point's type (as NHSRplotthedots and the MDC tool do). Assurance icon: the latest
   segment's limits against the target (none without a target or for a neutral measure).
+- Trial limits: a segment of fewer than 12 points keeps its limits, marked `trial` (NHSRplotthedots warns that
+  limits from so few points are trial limits and may change as points are added).
+- A gap in a monthly or weekly series (a month or week with no figure) is a break: the moving range across it is
+  never used, and charts never join the points either side (`gap_starts`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -37,6 +43,9 @@ LIMIT_SIGMA = 2.66  # 3 sigma, sigma estimated as mean moving range / 1.128
 NEAR_FRACTION = 2 / 3
 RUN_POINTS = 7  # shift and trend both need 7 points
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
+TRIAL_POINTS = 12  # fewer points in a segment: trial limits (NHSRplotthedots' convention)
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 
 COMMON = "common_cause"
 IMPROVEMENT_HIGH, IMPROVEMENT_LOW = "improvement_high", "improvement_low"
@@ -143,6 +152,7 @@ POINT_COLUMNS = [
     "two_in_three",
     "special",
     "point_type",
+    "trial",
 ]
 
 
@@ -240,6 +250,7 @@ def _segment(points: pd.DataFrame, polarity: str) -> pd.DataFrame:
         two_in_three=two,
         special=special,
         point_type=[_point_type(s, d, polarity) for s, d in zip(special, sense, strict=True)],
+        trial=len(y) < TRIAL_POINTS,
     )
 
 
@@ -319,6 +330,19 @@ def assurance(points: pd.DataFrame, polarity: str, target: float | None) -> str 
     return HIT_AND_MISS
 
 
+def segments(points: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment of an SpcResult's points: segment, first and last period, points, trial."""
+    grouped = points.groupby("segment", sort=True)
+    return pd.DataFrame(
+        {
+            "first": grouped["period"].first(),
+            "last": grouped["period"].last(),
+            "points": grouped.size(),
+            "trial": grouped["trial"].first(),
+        }
+    ).reset_index()
+
+
 def variation_rank(variation: str) -> int:
     """Position in the small multiples: concern first, then improvement, then neutral signals, then common cause."""
     return VARIATION_ORDER.index(variation)
@@ -346,3 +370,33 @@ def winter_breaks(series: pd.DataFrame, date_column: str = "period_end") -> list
     labels = ordered[date_column].map(winter_of)
     starts = ordered.loc[labels.ne(labels.shift()), "period"].astype(str).tolist()
     return starts[1:]
+
+
+# ---------------------------------------------------------------- gaps
+
+
+def _ordinal(period: str) -> int | None:
+    """A month's or an ISO week's position on its own scale (months since year 0, weeks since 1 Jan year 1)."""
+    if MONTH.match(period):
+        return int(period[:4]) * 12 + int(period[5:7]) - 1
+    if WEEK.match(period):
+        try:
+            return date.fromisocalendar(int(period[:4]), int(period[6:8]), 1).toordinal() // 7
+        except ValueError:  # week 53 of a year without one
+            return None
+    return None
+
+
+def gap_starts(periods: Sequence[str]) -> list[str]:
+    """The periods of a monthly (YYYY-MM) or weekly (YYYY-Www) series, oldest first, that follow a gap: more than
+    one month (or week) after the period before. A gap is a break (limits never span it) and the line is never
+    drawn across it. Other period formats (years, quarters, a user's labels) have no gaps found here."""
+    steps = [_ordinal(str(p)) for p in periods]
+    if not steps or any(s is None for s in steps) or len({bool(MONTH.match(str(p))) for p in periods}) > 1:
+        return []
+    return [str(periods[i]) for i in range(1, len(steps)) if steps[i] - steps[i - 1] > 1]
+
+
+def is_monthly(periods: Iterable[str]) -> bool:
+    listed = [str(p) for p in periods]
+    return bool(listed) and all(MONTH.match(p) for p in listed)

@@ -165,3 +165,32 @@ def test_winters_are_split_and_each_starts_a_segment():
 def test_variation_order_puts_concern_first():
     ranks = sorted([spc.COMMON, spc.IMPROVEMENT_LOW, spc.CONCERN_LOW], key=spc.variation_rank)
     assert ranks == [spc.CONCERN_LOW, spc.IMPROVEMENT_LOW, spc.COMMON]
+
+
+def test_short_segments_are_trial_limits():
+    values = [10, 12] * 6 + [20, 22] * 3
+    result = spc.xmr(series(values), breaks=["p12"])
+    assert result.points["trial"].tolist() == [False] * 12 + [True] * 6  # 6 points: fewer than 12
+    info = spc.segments(result.points)
+    assert info[["first", "last", "points"]].values.tolist() == [["p00", "p11", 12], ["p12", "p17", 6]]
+    assert info["trial"].tolist() == [False, True]
+    assert not spc.xmr(series([10, 12] * 6)).points["trial"].any()
+
+
+def test_a_gap_in_a_monthly_or_weekly_series_is_found():
+    assert spc.gap_starts(["2019-03", "2019-04", "2023-06", "2023-07"]) == ["2023-06"]
+    assert spc.gap_starts(["2019-12", "2020-01", "2020-02"]) == []  # across a new year: no gap
+    assert spc.gap_starts(["2017-W52", "2018-W01", "2018-W09", "2018-W49"]) == ["2018-W09", "2018-W49"]
+    assert spc.gap_starts(["2020-W53", "2021-W01"]) == []  # 2020 has a week 53
+    # Other labels (years, a user's periods) and mixed formats: no gaps claimed.
+    assert spc.gap_starts(["2016", "2018"]) == [] and spc.gap_starts(["2019-01", "2019-W05"]) == []
+    assert spc.is_monthly(["2019-01", "2019-03"]) and not spc.is_monthly(["2019-W01"]) and not spc.is_monthly([])
+
+
+def test_icons_are_read_at_the_latest_point():
+    # A step up at the end: the last point's type is the variation, whatever came before.
+    values = [10, 12] * 6 + [30]
+    result = spc.xmr(series(values), polarity="higher_is_better")
+    assert result.variation == result.points["point_type"].iloc[-1] == spc.IMPROVEMENT_HIGH
+    calm = spc.xmr(series([10, 14] * 3 + [40] + [10, 14] * 6), polarity="higher_is_better")
+    assert calm.points["point_type"].iloc[6] == spc.IMPROVEMENT_HIGH and calm.variation == spc.COMMON
