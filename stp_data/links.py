@@ -82,6 +82,62 @@ def _selection(event: object) -> dict:
 
 VIEW_PARAMS = ("stp", "measure", "period", "at", "recalc", "mode")
 
+# ?recalc= on the footprint page: the months (YYYY-MM, comma-separated) at which an XmR chart's limits restart,
+# replacing the default points; "none" for one set of limits; absent for the defaults. A link from before the
+# defaults (?recalc=2018-07) still opens: it now means "only July 2018".
+RECALC_PARAM = "recalc"
+RECALC_NONE = "none"
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_SAFE_MONTH_TEXT = re.compile(r"^[A-Za-z0-9-]{1,12}$")
+MAX_RECALC_ITEMS = 24  # a link with more is cut short: more breaks than this is no longer one process
+
+
+@dataclass(frozen=True)
+class RecalcChoice:
+    """The recalculation points a link asks for: `months` None for the defaults, () for none; a notice for what
+    was ignored."""
+
+    months: tuple[str, ...] | None
+    notice: str | None = None
+
+
+def parse_recalc_param(raw: object, available: Collection[str] | None = None) -> RecalcChoice:
+    """?recalc= read safely: valid months (YYYY-MM) within `available` (the months a chart could restart at), sorted
+    and without repeats. Anything else is ignored with a notice, never an error; a link with nothing usable left
+    gets the defaults. Only short month-like text is echoed back in the notice."""
+    if isinstance(raw, list | tuple):
+        raw = raw[-1] if raw else None
+    if raw is None or not str(raw).strip():
+        return RecalcChoice(None)
+    text = str(raw).strip()
+    if text.lower() == RECALC_NONE:
+        return RecalcChoice(())
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    kept: list[str] = []
+    ignored: list[str] = []
+    for item in items[:MAX_RECALC_ITEMS]:
+        if _MONTH.match(item) and (available is None or item in available):
+            kept.append(item)
+        else:
+            ignored.append(item)
+    ignored += items[MAX_RECALC_ITEMS:]
+    months = tuple(sorted(set(kept)))
+    notice = None
+    if ignored:
+        shown = [f"“{item}”" for item in ignored if _SAFE_MONTH_TEXT.match(item)][:5]
+        what = ", ".join(shown) if len(shown) == len(ignored) else f"{len(ignored)} value(s) in this link"
+        notice = f"Ignored {what}: not a month (YYYY-MM) this chart's limits could restart at." + (
+            "" if months else " Showing the default recalculation points."
+        )
+    return RecalcChoice(months or None, notice)
+
+
+def format_recalc_param(months: Collection[str] | None, defaults: Collection[str] = ()) -> str | None:
+    """The ?recalc= value for a choice of months: None (no parameter) for the defaults, "none" for no months."""
+    if months is None or (set(months) == set(defaults) and len(defaults) > 0):
+        return None
+    return ",".join(sorted(set(months))) if months else RECALC_NONE
+
 
 def share_url(base_url: str | None, page_path: str, params: dict[str, object]) -> str:
     """The address that reopens this exact view: page plus the view's own query parameters."""

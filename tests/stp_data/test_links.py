@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from stp_data import links
 from stp_data.links import escape_markdown, parse_footprint_param, selected_location, selected_row, source_links
 
 KNOWN = {"E54000034", "E54000005"}
@@ -77,3 +78,46 @@ def test_share_url(base, page, params, expected):
     from stp_data.links import share_url
 
     assert share_url(base, page, params) == expected
+
+
+MONTHS = {f"{year}-{month:02d}" for year in range(2016, 2027) for month in range(1, 13)}
+
+
+@pytest.mark.parametrize(
+    ("raw", "months", "noticed"),
+    [
+        (None, None, False),  # absent: the defaults
+        ("", None, False),
+        ("none", (), False),  # one set of limits, chosen
+        ("NONE", (), False),
+        ("2018-07", ("2018-07",), False),  # an old link: now "only July 2018"
+        ("2021-07,2020-03", ("2020-03", "2021-07"), False),  # sorted
+        ("2020-03, 2020-03", ("2020-03",), False),  # repeats dropped, spaces allowed
+        (["2019-05", "2020-03"], ("2020-03",), False),  # a repeated parameter: the last
+        ("garbage,2099-01", None, True),  # nothing usable: the defaults, with a notice
+        ("2020-03,2099-01", ("2020-03",), True),  # unknown month ignored, with a notice
+        ("2020-13,2020-3", None, True),
+    ],
+)
+def test_recalc_param(raw, months, noticed):
+    choice = links.parse_recalc_param(raw, MONTHS)
+    assert choice.months == months
+    assert (choice.notice is not None) == noticed
+
+
+def test_recalc_notice_echoes_only_safe_text():
+    notice = links.parse_recalc_param("garbage,2099-01", MONTHS).notice
+    assert "“garbage”" in notice and "“2099-01”" in notice and "default" in notice
+    hostile = links.parse_recalc_param("<script>alert(1)</script>,2020-03", MONTHS)
+    assert hostile.months == ("2020-03",) and "<" not in hostile.notice and "1 value(s)" in hostile.notice
+    many = links.parse_recalc_param(",".join(["2020-03"] * 100), None)
+    assert many.months == ("2020-03",) and many.notice is not None
+
+
+def test_recalc_param_written_back():
+    assert links.format_recalc_param(None) is None
+    assert links.format_recalc_param((), ("2020-03",)) == "none"
+    assert links.format_recalc_param(["2021-07", "2020-03"], ("2020-03",)) == "2020-03,2021-07"
+    assert links.format_recalc_param(["2020-03"], ("2020-03",)) is None  # the defaults: no parameter
+    for months in [("2020-03", "2021-07"), ()]:
+        assert links.parse_recalc_param(links.format_recalc_param(months, ("2019-05",)), MONTHS).months == months
