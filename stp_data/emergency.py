@@ -6,7 +6,8 @@ Pure (no Streamlit). The pages call these with the bundle's metrics, catalogue a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -138,9 +139,45 @@ def load_flags(data_dir: Path, known_codes: Iterable[str], measures: Iterable[st
 
 
 def _gap_notes(flags: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """One row per (code, period) of the measure with a missing or partial return, its notes joined."""
+    """One row per (code, period) of the measure with a gap flag: its notes joined, its kinds, the trusts flagged
+    and a short text saying what the flag is (flag_text). Plain Python over the rows: a pandas groupby with
+    lambdas took 4 s for the 44 footprints."""
     gaps = flags.loc[(flags["measure"] == measure) & flags["kind"].isin(GAP_KINDS)]
-    return gaps.groupby(["code", "period"], as_index=False)["note"].agg("; ".join)
+    found: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for code, period, kind, org, note in gaps[["code", "period", "kind", "org_code", "note"]].itertuples(
+        index=False, name=None
+    ):
+        found.setdefault((code, period), []).append((kind, "" if pd.isna(org) else str(org), note))
+    rows = [
+        (
+            code,
+            period,
+            "; ".join(note for *_, note in parts),
+            ",".join(sorted({kind for kind, *_ in parts})),
+            ", ".join(sorted({org for _, org, _ in parts if org})),
+            flag_text((kind, org) for kind, org, _ in parts),
+        )
+        for (code, period), parts in found.items()
+    ]
+    return pd.DataFrame(rows, columns=["code", "period", "note", "kinds", "orgs", "flag_text"])
+
+
+def flag_text(flags: Iterable[tuple[str, str]]) -> str:
+    """What one point's gap flags (kind, trust) mean, in a few words: 'covers only trusts reporting 4-hour data:
+    field-test site RXF left out', 'missing return: RHQ', 'partial return: RFR' (the notes have the detail)."""
+    orgs: dict[str, set[str]] = {}
+    for kind, org in flags:
+        orgs.setdefault(kind, set()).update([org] if org else [])
+    parts = []
+    for kind in GAP_KINDS:
+        if kind not in orgs:
+            continue
+        named = ", ".join(sorted(orgs[kind]))
+        if kind == "field_test":
+            parts.append(FIELD_TEST_TEXT.format(orgs=named or "a trust"))
+        else:
+            parts.append(f"{kind.replace('_', ' ')}{': ' + named if named else ''}")
+    return "; ".join(parts)
 
 
 # ---------------------------------------------------------------- series
@@ -169,14 +206,20 @@ def england_series(metrics: pd.DataFrame, catalogue: pd.DataFrame, measure: str)
 
 
 def footprint_series(metrics: pd.DataFrame, flags: pd.DataFrame, measure: str, code: str) -> pd.DataFrame:
-    """A footprint's values oldest first: period, period_end, value, source, flagged, flag_note."""
+    """A footprint's values oldest first: period, period_end, value, source, flagged, flag_note, flag_kinds
+    (comma-separated GAP_KINDS, or None), flag_orgs (the trusts flagged) and flag_text (what the flag means, in a
+    few words)."""
     rows = metrics.loc[(metrics["measure"] == measure) & (metrics["code"] == code)]
     rows = rows.sort_values(["period_end", "period"])[["period", "period_end", "value", "source"]]
-    notes = _gap_notes(flags, measure)
-    notes = notes.loc[notes["code"] == code, ["period", "note"]]
-    series = rows.merge(notes, on="period", how="left").rename(columns={"note": "flag_note"})
+    notes = _gap_notes(flags.loc[flags["code"] == code], measure)
+    notes = notes[["period", "note", "kinds", "orgs", "flag_text"]].rename(
+        columns={"note": "flag_note", "kinds": "flag_kinds", "orgs": "flag_orgs"}
+    )
+    series = rows.merge(notes, on="period", how="left")
     series["flagged"] = series["flag_note"].notna()
-    return series[["period", "period_end", "value", "source", "flagged", "flag_note"]].reset_index(drop=True)
+    columns = ["period", "period_end", "value", "source", "flagged"]
+    columns += ["flag_note", "flag_kinds", "flag_orgs", "flag_text"]
+    return series[columns].reset_index(drop=True)
 
 
 def month_table(
@@ -203,19 +246,135 @@ def gaps_in_period(flags: pd.DataFrame, measure: str, period: str) -> dict[str, 
     return dict(notes.loc[notes["period"] == period, ["code", "note"]].itertuples(index=False, name=None))
 
 
-# ---------------------------------------------------------------- SPC
+# ---------------------------------------------------------------- recalculation points (Making Data Count)
+
+# Making Data Count never sets one set of limits across a known change in the process. The defaults, each with the
+# reason the chart shows at its line (tests/stp_data/test_emergency.py checks the footprint page and the small
+# multiples use the same ones, so their icons agree):
+# - March 2020 in every monthly A&E series: the pandemic;
+# - May 2019 and June 2023 in the four-hour measures of footprints with a field-test trust (from the flags table):
+#   the trust leaves, then rejoins, the figure, which steps for that reason alone;
+# - July 2018 in Staffordshire's and Derbyshire's series: Burton's A&E moves between them (with 92 months after it,
+#   no longer too few for limits of their own).
+# A default month the series lacks (Frimley has no four-hour figure May 2019 - May 2023) applies at the next month
+# it has. A gap in a monthly series is always a break, whatever is chosen. Weekly winter series keep their winters.
+# Reclassifications between department types are annotated and offered, never defaults: the screen that finds
+# them is not exhaustive, so some footprints would get breaks and others, with the same kind of step, none.
+COVID_BREAK = "2020-03"
+COVID_LABEL = "COVID-19"
+COVID_REASON = "COVID-19: attendances fell as the pandemic began (first national lockdown 23 March 2020)"
+FIELD_TEST_START, FIELD_TEST_END = "2019-05", "2023-06"
+FIELD_TEST_MEASURES = (
+    "ae_type1_4hr_pct",
+    "ae_type1_over4hr",
+    "ae_type1_within4hr",
+    "ae_type1_attendances_4hr_reported",
+)
+FIELD_TEST_LABELS = {FIELD_TEST_START: "Field test starts", FIELD_TEST_END: "Field test ends"}
+FIELD_TEST_REASONS = {
+    FIELD_TEST_START: "Field-test trust stops reporting 4-hour data (May 2019)",
+    FIELD_TEST_END: "Field-test trust resumes reporting 4-hour data (June 2023)",
+}
+BURTON_LABEL = "Burton moves"
+GAP_LABEL = "Gap"
+CHOSEN_LABEL = "Chosen"
+CHOSEN_REASON = "Chosen in this view"
+RECLASSIFICATION_LABEL = "Reclassification"
+WINTER_LABEL = "New winter"
+WINTER_REASON = "A new winter: limits are set within each winter, never across the months between"
+FIELD_TEST_TEXT = "covers only trusts reporting 4-hour data: field-test site {orgs} left out"
 
 
-def burton_applies(code: str, measure: str, series: pd.DataFrame) -> bool:
-    """Whether Burton's July 2018 move is a step in this footprint's series (and so is annotated)."""
-    return code in BURTON_CODES and measure in BURTON_MEASURES and BURTON_BREAK in set(series["period"])
+@dataclass(frozen=True)
+class RecalcPoint:
+    """Where a chart's limits restart: the period (one the series has), the month(s) asked for, and why."""
+
+    period: str
+    months: tuple[str, ...]  # the months that landed here (a default the series lacks moves to the next it has)
+    label: str  # short, drawn at the line
+    reason: str  # a sentence, for the hover and the caption
+    default: bool  # every month here is a default (or a gap, or a winter)
 
 
-def default_breaks(series: pd.DataFrame, *, recalculate_from: Iterable[str] = ()) -> list[str]:
-    """Where limits restart: each winter of a weekly series (never contiguous), plus any chosen break."""
-    breaks = spc_rules.winter_breaks(series) if is_weekly(series) else []
-    present = set(series["period"])
-    return sorted(set(breaks) | {p for p in recalculate_from if p in present}, key=list(series["period"]).index)
+def field_test_codes(flags: pd.DataFrame) -> frozenset[str]:
+    """Footprints with a field-test trust (any field_test flag), from the flags table."""
+    return frozenset(flags.loc[flags["kind"] == "field_test", "code"])
+
+
+def default_recalc_months(code: str, measure: str, flags: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """A monthly A&E series' default recalculation months: month -> (label, reason). None for other measures."""
+    if not measure.startswith("ae_"):
+        return {}
+    months = {COVID_BREAK: (COVID_LABEL, COVID_REASON)}
+    if measure in FIELD_TEST_MEASURES and code in field_test_codes(flags):
+        for month in (FIELD_TEST_START, FIELD_TEST_END):
+            months[month] = (FIELD_TEST_LABELS[month], FIELD_TEST_REASONS[month])
+    if code in BURTON_CODES and measure in BURTON_MEASURES:
+        months[BURTON_BREAK] = (BURTON_LABEL, BURTON_NOTE)
+    return dict(sorted(months.items()))
+
+
+def reclassification_notes(flags: pd.DataFrame, code: str, measure: str) -> dict[str, str]:
+    """Months a reclassification between department types steps this series: month -> note (joined)."""
+    rows = flags.loc[(flags["kind"] == "reclassification") & (flags["code"] == code) & (flags["measure"] == measure)]
+    return rows.groupby("period")["note"].agg("; ".join).to_dict()
+
+
+def _month_name(month: str) -> str:
+    return pd.Period(month, freq="M").strftime("%B %Y")
+
+
+def recalc_points(
+    series: pd.DataFrame, code: str, measure: str, flags: pd.DataFrame, chosen: Sequence[str] | None = None
+) -> list[RecalcPoint]:
+    """Where the limits of this footprint's series restart, oldest first, each with its reason.
+
+    `chosen`: months (YYYY-MM) that replace the defaults (links.parse_recalc_param); None for the defaults, () for
+    none. A month the series lacks applies at the next month it has (none after its end; one at its first point
+    changes nothing and is left out). Gaps in a monthly series and the winters of a weekly one are always breaks.
+    """
+    periods = [str(p) for p in series["period"]]
+    if not periods:
+        return []
+    if is_weekly(series):
+        return [RecalcPoint(p, (), WINTER_LABEL, WINTER_REASON, True) for p in spc_rules.winter_breaks(series)]
+    defaults = default_recalc_months(code, measure, flags)
+    reclassified = reclassification_notes(flags, code, measure)
+    wanted = dict(defaults) if chosen is None else {}
+    for month in chosen or ():
+        if month in defaults:
+            wanted[month] = defaults[month]
+        elif month in reclassified:
+            wanted[month] = (
+                RECLASSIFICATION_LABEL,
+                f"Reclassification between department types: {reclassified[month]}",
+            )
+        else:
+            wanted[month] = (CHOSEN_LABEL, CHOSEN_REASON)
+    landed: dict[str, list[tuple[str, str, str, bool]]] = {}
+    for month, (label, reason) in sorted(wanted.items()):
+        period = next((p for p in periods if p >= month), None)
+        if period is None or period == periods[0]:
+            continue
+        moved = "" if period == month else f" (applied from {period}: no figure for {_month_name(month)})"
+        landed.setdefault(period, []).append((month, label, reason + moved, month in defaults))
+    for period in spc_rules.gap_starts(periods):
+        before = periods[periods.index(period) - 1]
+        first, last = pd.Period(before, freq="M") + 1, pd.Period(period, freq="M") - 1
+        missing = (last - first).n + 1
+        span = first.strftime("%B %Y") if missing == 1 else f"{first.strftime('%B %Y')} – {last.strftime('%B %Y')}"
+        reason = f"No figure for {span} ({missing} month{'s' if missing != 1 else ''}): a gap is always a break"
+        landed.setdefault(period, []).insert(0, ("", GAP_LABEL, reason, True))
+    return [
+        RecalcPoint(
+            period,
+            tuple(month for month, *_ in parts if month),
+            " · ".join(dict.fromkeys(label for _, label, _, _ in parts)),
+            "; ".join(reason for _, _, reason, _ in parts),
+            all(default for *_, default in parts),
+        )
+        for period, parts in sorted(landed.items())
+    ]
 
 
 def footprint_spc(
@@ -225,21 +384,22 @@ def footprint_spc(
     measure: str,
     code: str,
     *,
-    recalculate_from: Iterable[str] = (),
+    recalc: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, spc_rules.SpcResult]:
-    """The footprint's series (footprint_series) and its XmR result, weekly series split into winters.
+    """The footprint's series (footprint_series) and its XmR result, limits restarting at `recalc_points`.
 
-    Pass recalculate_from=[BURTON_BREAK] to recalculate Staffordshire's or Derbyshire's limits from July 2018.
+    `recalc`: None for the default points (the same as the small multiples'), months to replace them, () for none.
     """
     info = catalogue.loc[catalogue["measure"] == measure].iloc[0]
     series = footprint_series(metrics, flags, measure, code)
-    result = spc_rules.xmr(
-        series,
-        polarity=info["polarity"],
-        target=_target(info),
-        breaks=default_breaks(series, recalculate_from=recalculate_from),
-    )
+    points = recalc_points(series, code, measure, flags, recalc)
+    result = spc_rules.xmr(series, polarity=info["polarity"], target=_target(info), breaks=[p.period for p in points])
     return series, result
+
+
+def burton_applies(code: str, measure: str, series: pd.DataFrame) -> bool:
+    """Whether Burton's July 2018 move is a step in this footprint's series."""
+    return code in BURTON_CODES and measure in BURTON_MEASURES and BURTON_BREAK in set(series["period"])
 
 
 def _target(info: pd.Series) -> float | None:
@@ -250,13 +410,43 @@ def _target(info: pd.Series) -> float | None:
 def all_footprints_spc(
     metrics: pd.DataFrame, catalogue: pd.DataFrame, flags: pd.DataFrame, measure: str, codes: Iterable[str]
 ) -> dict[str, tuple[pd.DataFrame, spc_rules.SpcResult]]:
-    """footprint_spc for every footprint with values, with one set of limits per series (a winter for weekly data).
+    """footprint_spc for every footprint with values, at the default recalculation points: the footprint page's
+    defaults too, so both pages give the same icons (read at the latest month)."""
+    rows = metrics.loc[metrics["measure"] == measure]
+    present = set(rows["code"])
+    # Footprints with a field-test trust come from all of the measure's flags, so filter after asking.
+    tested = field_test_codes(flags)
+    own = flags.loc[(flags["measure"] == measure) | (flags["code"].isin(tested) & (flags["kind"] == "field_test"))]
+    return {code: footprint_spc(rows, catalogue, own, measure, code) for code in codes if code in present}
 
-    Limits are not recalculated at Burton's move here: only 9 months follow it, fewer than the 12 points limits
-    need, and the footprint page (which offers the recalculation) must show the same icons by default.
-    """
-    present = set(metrics.loc[metrics["measure"] == measure, "code"])
-    return {code: footprint_spc(metrics, catalogue, flags, measure, code) for code in codes if code in present}
+
+def default_points_summary(measure: str, flags: pd.DataFrame, periods: Sequence[str]) -> list[str]:
+    """The default recalculation points of a measure across all footprints, one sentence each, for a caption
+    (the ones inside the measure's periods; weekly series: their winters)."""
+    listed = [str(p) for p in periods]
+    if not listed:
+        return []
+    if all(WEEKLY_PERIOD.match(p) for p in listed):
+        return [WINTER_REASON + "."]
+    if not measure.startswith("ae_"):
+        return []
+    first, last = listed[0], listed[-1]
+
+    def inside(month: str) -> bool:
+        return first < month <= last
+
+    lines = []
+    if measure in BURTON_MEASURES and inside(BURTON_BREAK):
+        lines.append(f"July 2018 in {' and '.join(BURTON_CODES)}: {BURTON_NOTE}.")
+    tested = sorted(field_test_codes(flags))
+    if measure in FIELD_TEST_MEASURES and tested and inside(FIELD_TEST_START):
+        lines.append(
+            f"May 2019 and June 2023 in the {len(tested)} footprints with a field-test trust ({', '.join(tested)}): "
+            f"{FIELD_TEST_REASONS[FIELD_TEST_START].split(' (')[0].lower()}, then resumes."
+        )
+    if inside(COVID_BREAK):
+        lines.append(f"March 2020 in every footprint: {COVID_REASON}.")
+    return lines
 
 
 def small_multiples_order(variations: Mapping[str, str], names: Mapping[str, str]) -> list[str]:

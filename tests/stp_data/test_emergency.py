@@ -49,9 +49,14 @@ def test_spot_values_from_the_reference(bundle, code, period, pct, attendances, 
     assert 100 * (1 - over / attendances) == pytest.approx(pct, abs=0.0005)
 
 
-def test_every_footprint_has_36_months_and_every_row_a_source(bundle):
+def test_every_footprint_has_ten_years_bar_frimleys_gap_and_every_row_a_source(bundle):
+    # April 2016 - February 2026: 119 months; Frimley's one major trust was a field-test site with no 4-hour data
+    # May 2019 - May 2023 (49 months), so its 4-hour % has 70.
     ae = bundle.metrics.loc[bundle.metrics["measure"] == e.AE_PCT]
-    assert ae["code"].nunique() == 44 and ae.groupby("code")["period"].nunique().eq(36).all()
+    months = ae.groupby("code")["period"].nunique()
+    assert ae["code"].nunique() == 44 and months.drop("E54000034").eq(119).all() and months["E54000034"] == 70
+    attendances = bundle.metrics.loc[bundle.metrics["measure"] == "ae_type1_attendances"]
+    assert attendances.groupby("code")["period"].nunique().eq(119).all()
     theme = bundle.measures.loc[bundle.measures["theme"] == "emergency care", "measure"]
     rows = bundle.metrics.loc[bundle.metrics["measure"].isin(theme)]
     assert rows["source"].str.len().gt(20).all()
@@ -67,7 +72,7 @@ def test_periods_sort_by_date(bundle):
     from stp_data.metrics import periods
 
     months = periods(bundle.metrics, e.AE_PCT)
-    assert months[0] == "2016-04" and months[-1] == "2019-03" and months == sorted(months)
+    assert months[0] == "2016-04" and months[-1] == "2026-02" and months == sorted(months) and len(months) == 119
     weeks = periods(bundle.metrics, e.BED_OCCUPANCY)
     assert weeks[0] == "2016-W49" and weeks[-1] == "2019-W09" and len(weeks) == 14 + 15 + 13
 
@@ -77,7 +82,7 @@ def test_england_is_the_ratio_of_sums_dec_2017(bundle):
     expected = 100 * (1 - 292_860 / 1_289_587)
     assert england_value(bundle.metrics, bundle.measures, e.AE_PCT, "2017-12") == pytest.approx(expected)
     series = e.england_series(bundle.metrics, bundle.measures, e.AE_PCT)
-    assert len(series) == 36
+    assert len(series) == 119
     assert series.set_index("period").loc["2017-12", "value"] == pytest.approx(expected)
     plain_mean = bundle.metrics.query("measure == @e.AE_PCT and period == '2017-12'")["value"].mean()
     assert abs(plain_mean - expected) > 0.1  # the average of percentages would be a different number
@@ -90,7 +95,9 @@ def test_england_totals_match_the_trust_table(bundle):
     type1 = trusts.loc[trusts["type"] == "1"].groupby("month")[["attendances", "breaches"]].sum()
     m = bundle.metrics
     for measure, column in (("ae_type1_attendances", "attendances"), ("ae_type1_over4hr", "breaches")):
-        ours = m.loc[m["measure"] == measure].groupby("period")["value"].sum()
+        # The trust table covers April 2016 - March 2019; later months come from NHS England's provider CSVs.
+        rows = m.loc[(m["measure"] == measure) & (m["period"] <= "2019-03")]
+        ours = rows.groupby("period")["value"].sum()
         assert ours.to_dict() == pytest.approx(type1[column].to_dict())
 
 
@@ -123,9 +130,16 @@ def test_caveats_name_the_single_trust_footprints():
 
 def test_flags_are_marked_not_filled(bundle, flags):
     series = e.footprint_series(bundle.metrics, flags, e.AE_PCT, "E54000009")
-    assert series.loc[series["flagged"], "period"].tolist() == ["2016-04", "2016-11", "2016-12"]
-    assert series["value"].notna().all() and len(series) == 36
+    flagged = series.loc[series["flagged"], "period"].tolist()
+    assert flagged[:3] == ["2016-04", "2016-11", "2016-12"]
+    assert series["value"].notna().all() and len(series) == 119
     assert "partial" in series.set_index("period").loc["2016-12", "flag_note"]
+    # Field-test months (Doncaster and Bassetlaw, RFR, May 2019 - May 2023) are flagged points too, saying what
+    # the flag is in a few words; the note has the detail.
+    field = series.loc[series["flag_kinds"].eq("field_test")]
+    assert field["period"].tolist() == [str(p) for p in pd.period_range("2019-05", "2023-05", freq="M")]
+    assert field["flag_text"].eq("covers only trusts reporting 4-hour data: field-test site RFR left out").all()
+    assert field["flag_orgs"].eq("RFR").all() and field["flag_note"].str.contains("field-test site").all()
     # the Burton change is an annotation, not a gap
     staffs = e.footprint_series(bundle.metrics, flags, e.AE_PCT, "E54000010")
     assert not staffs["flagged"].any()
@@ -197,19 +211,96 @@ def test_map_and_histogram_mark_footprints_with_a_gap_in_the_returns(bundle, fla
 def test_footprint_spc_uses_target_and_polarity(bundle, flags):
     series, result = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000033")
     assert result.target == 95 and result.polarity == "higher_is_better"
-    assert len(result.points) == len(series) == 36
+    assert len(result.points) == len(series) == 119
     assert result.assurance in (spc.FAIL, spc.HIT_AND_MISS)
 
 
-def test_burton_recalculation(bundle, flags):
-    _, plain = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000010")
-    series, split = e.footprint_spc(
-        bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000010", recalculate_from=[e.BURTON_BREAK]
+def segment_starts(result) -> list[str]:
+    return spc.segments(result.points)["first"].tolist()
+
+
+def test_default_points_never_one_set_of_limits_across_march_2020(bundle, flags):
+    # No field-test trust, not Burton's footprints: March 2020 only.
+    _, sussex = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000033")
+    assert segment_starts(sussex) == ["2016-04", "2020-03"]
+    # A field-test footprint, four-hour measure: May 2019 and June 2023 too; its attendances (all trusts): not.
+    _, yorkshire = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000005")
+    assert segment_starts(yorkshire) == ["2016-04", "2019-05", "2020-03", "2023-06"]
+    _, counts = e.footprint_spc(bundle.metrics, bundle.measures, flags, "ae_type1_attendances", "E54000005")
+    assert segment_starts(counts) == ["2016-04", "2020-03"]
+    # Burton's move, on by default now that 92 months follow it.
+    staffs, split = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000010")
+    assert segment_starts(split) == ["2016-04", "2018-07", "2020-03"]
+    assert e.burton_applies("E54000010", e.AE_PCT, staffs)
+    assert not e.burton_applies("E54000033", e.AE_PCT, staffs)
+    # Field-test footprints come from the flags table: 12 with a partial 4-hour figure, and Frimley with none.
+    assert len(e.field_test_codes(flags)) == 13 and "E54000034" in e.field_test_codes(flags)
+
+
+def test_every_monthly_ae_series_restarts_at_march_2020(bundle, flags):
+    for measure in ("ae_type1_4hr_pct", "ae_type1_attendances", "ae_type1_emergency_admissions"):
+        for code, (_, result) in e.all_footprints_spc(
+            bundle.metrics, bundle.measures, flags, measure, bundle.codes
+        ).items():
+            p = result.points
+            assert p.loc[p["period"] < "2020-03", "segment"].max() < p.loc[p["period"] >= "2020-03", "segment"].min(), (
+                code,
+                measure,
+            )
+
+
+def test_frimleys_gap_is_a_break_with_its_reasons(bundle, flags):
+    series, result = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000034")
+    assert "2019-05" not in set(series["period"]) and len(series) == 70
+    assert spc.gap_starts(series["period"].tolist()) == ["2023-06"]
+    # The moving range across the gap (April 2019 -> June 2023) is never used: two segments either side.
+    assert segment_starts(result) == ["2016-04", "2023-06"]
+    (point,) = e.recalc_points(series, "E54000034", e.AE_PCT, flags)
+    assert point.period == "2023-06" and point.months == ("2019-05", "2020-03", "2023-06") and point.default
+    assert point.label.startswith(e.GAP_LABEL) and "May 2019 – May 2023 (49 months)" in point.reason
+    assert "COVID-19" in point.reason and "applied from 2023-06" in point.reason
+    # Even with no points chosen, the gap stays a break.
+    _, none = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000034", recalc=())
+    assert segment_starts(none) == ["2016-04", "2023-06"]
+
+
+def test_chosen_points_replace_the_defaults(bundle, flags):
+    series, result = e.footprint_spc(
+        bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000033", recalc=("2020-03", "2021-07")
     )
-    assert plain.points["segment"].max() == 0
-    assert split.points.loc[series["period"] >= e.BURTON_BREAK, "segment"].eq(1).all()
-    assert e.burton_applies("E54000010", e.AE_PCT, series)
-    assert not e.burton_applies("E54000033", e.AE_PCT, series)
+    assert segment_starts(result) == ["2016-04", "2020-03", "2021-07"]
+    points = e.recalc_points(series, "E54000033", e.AE_PCT, flags, ("2020-03", "2021-07"))
+    assert [(p.label, p.default) for p in points] == [(e.COVID_LABEL, True), (e.CHOSEN_LABEL, False)]
+    _, none = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000033", recalc=())
+    assert segment_starts(none) == ["2016-04"]
+    # An old link's ?recalc=2018-07 means "only July 2018".
+    _, burton = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000010", recalc=("2018-07",))
+    assert segment_starts(burton) == ["2016-04", "2018-07"]
+    # A month after the series ends, or at its first month, changes nothing.
+    assert e.recalc_points(series, "E54000033", e.AE_PCT, flags, ("2016-04", "2099-01")) == []
+
+
+def test_reclassifications_are_suggested_not_defaults(bundle, flags):
+    notes = e.reclassification_notes(flags, "E54000006", e.AE_PCT)
+    assert list(notes) == ["2024-02", "2024-05"] and "reclassification" in notes["2024-02"]
+    series, result = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000006")
+    assert "2024-02" not in segment_starts(result)
+    chosen = e.recalc_points(series, "E54000006", e.AE_PCT, flags, ("2020-03", "2024-02"))
+    assert chosen[-1].label == e.RECLASSIFICATION_LABEL and "RWA" in chosen[-1].reason
+
+
+def test_short_segments_have_trial_limits(bundle, flags):
+    _, result = e.footprint_spc(bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000033", recalc=("2025-09",))
+    info = spc.segments(result.points)
+    assert info["points"].tolist() == [113, 6] and info["trial"].tolist() == [False, True]
+
+
+def test_default_points_summary_names_each_reason(flags):
+    months = [str(p) for p in pd.period_range("2016-04", "2026-02", freq="M")]
+    lines = e.default_points_summary(e.AE_PCT, flags, months)
+    assert len(lines) == 3 and "Burton" in lines[0] and "13 footprints" in lines[1] and "COVID-19" in lines[2]
+    assert len(e.default_points_summary("ae_type1_attendances", flags, months)) == 2
+    assert e.default_points_summary("ae_alltypes_mapped_trusts_4hr_pct", flags, months[:36])[0].startswith("July")
 
 
 def test_bed_occupancy_limits_within_each_winter(bundle, flags):
@@ -226,9 +317,18 @@ def test_small_multiples_order_concern_first(bundle, flags):
     order = e.small_multiples_order({c: r.variation for c, (_, r) in results.items()}, names)
     ranks = [spc.variation_rank(results[c][1].variation) for c in order]
     assert ranks == sorted(ranks) and len(order) == 44
-    # One set of limits on the all-footprints page (the footprint page offers Burton's recalculation), so both
-    # pages give the same icons.
-    assert results["E54000010"][1].points["segment"].max() == 0
+
+
+@pytest.mark.parametrize("measure", [e.AE_PCT, "ae_type1_attendances", e.BED_OCCUPANCY])
+def test_small_multiples_and_footprint_page_agree_by_default(bundle, flags, measure):
+    # The same default recalculation points on both pages, so the same icons, read at the latest month.
+    results = e.all_footprints_spc(bundle.metrics, bundle.measures, flags, measure, bundle.codes)
+    for code, (series, result) in results.items():
+        alone_series, alone = e.footprint_spc(bundle.metrics, bundle.measures, flags, measure, code)
+        assert (result.variation, result.assurance) == (alone.variation, alone.assurance), code
+        assert result.points["segment"].tolist() == alone.points["segment"].tolist(), code
+        assert result.variation == result.points["point_type"].iloc[-1]  # the latest point's variation
+        assert series["period"].iloc[-1] == alone_series["period"].iloc[-1] == series["period"].max()
 
 
 def test_series_for_spc_needs_12_points():
