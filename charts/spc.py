@@ -11,12 +11,14 @@ import html
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, base_layout
 from stp_data import spc
+from stp_data.emergency import FIELD_TEST_TEXT
 from stp_data.loading import Bundle
 from stp_data.text import plotly_text
 
@@ -42,17 +44,34 @@ ASSURANCE_COLOURS = {spc.PASS: IMPROVEMENT, spc.FAIL: CONCERN, spc.HIT_AND_MISS:
 
 
 def _x(series: pd.DataFrame) -> pd.Series:
-    """Dates on the axis, so the gaps between winters show as gaps."""
+    """Dates on the axis, so the gaps between winters (and Frimley's missing months) show as gaps."""
     return pd.to_datetime(series["period_end"])
 
 
-def _segmented(x: pd.Series, points: pd.DataFrame, column: str) -> tuple[list, list]:
-    """A line per segment (mean or a limit), broken between segments with None."""
+def _runs(series: pd.DataFrame, points: pd.DataFrame, *, by_segment: bool) -> pd.Series:
+    """A run number per point: a new run after every gap in a monthly or weekly series (spc.gap_starts), and at
+    every new segment when `by_segment`. A line is drawn within a run and never from one run to the next."""
+    periods = series["period"].astype(str)
+    starts = periods.isin(spc.gap_starts(periods.tolist()))
+    if by_segment:
+        starts |= points["segment"].ne(points["segment"].shift()).to_numpy() & (points.index != points.index[0])
+    return starts.cumsum()
+
+
+def _line_runs(series: pd.DataFrame, points: pd.DataFrame) -> pd.Series:
+    """The value line's runs: a monthly series is one line across its recalculation points (the break is marked
+    with its own line), broken only at a gap; any other series (separate winters) is broken at every segment."""
+    return _runs(series, points, by_segment=not spc.is_monthly(series["period"].astype(str)))
+
+
+def _segmented(x: pd.Series, points: pd.DataFrame, column: str, runs: pd.Series, decimals: int | None = None) -> tuple:
+    """A line per run (mean, a limit or the values), broken between runs with None."""
     xs: list = []
     ys: list = []
-    for _, part in points.groupby("segment", sort=True):
+    for _, part in points.groupby(runs.to_numpy(), sort=True):
         xs += [*x.loc[part.index].tolist(), None]
-        ys += [*part[column].tolist(), None]
+        values = part[column].astype(float)
+        ys += [*(values if decimals is None else values.round(decimals)).tolist(), None]
     return xs, ys
 
 
@@ -78,6 +97,43 @@ def _badge(fig: go.Figure, icon: spc.Icon, colour: str, x: float, kind: str) -> 
     )
 
 
+FIELD_TEST_NAME = "Field-test trust left out"
+GAP_NAME = "Missing or partial return"
+RECLASSIFICATION_NAME = "Reclassification (step)"
+RECLASSIFICATION_SYMBOL = "diamond-open"
+BREAK_COLOUR = NHS_DARK_GREY
+LABEL_ROWS = 3  # break labels step down the top of the plot so neighbours never overlap
+
+
+def _field_test_only(series: pd.DataFrame) -> pd.Series:
+    kinds = series["flag_kinds"] if "flag_kinds" in series else pd.Series(None, series.index, dtype=object)
+    return kinds.eq("field_test")
+
+
+def _flagged(series: pd.DataFrame) -> pd.Series:
+    return series["flagged"].fillna(False).astype(bool) if "flagged" in series else pd.Series(False, series.index)
+
+
+def _flag_texts(series: pd.DataFrame) -> pd.Series:
+    """What each flag is, in a few words (emergency.flag_text), or the note where no short text was given."""
+    notes = series["flag_note"].fillna("").astype(str) if "flag_note" in series else pd.Series("", series.index)
+    if "flag_text" not in series:
+        return notes
+    return series["flag_text"].where(series["flag_text"].fillna("").astype(str).ne(""), notes).fillna("").astype(str)
+
+
+def _limits_text(points: pd.DataFrame) -> list[str]:
+    """'Limits from 2023-06 (trial limits: 9 points)' for a point in a short segment, '' elsewhere."""
+    info = spc.segments(points).set_index("segment")
+    return [
+        f"Limits from {info.loc[seg, 'first']}: trial limits ({info.loc[seg, 'points']} points, fewer than "
+        f"{spc.TRIAL_POINTS})"
+        if info.loc[seg, "trial"]
+        else ""
+        for seg in points["segment"]
+    ]
+
+
 def xmr_chart(
     series: pd.DataFrame,
     result: spc.SpcResult,
@@ -87,21 +143,24 @@ def xmr_chart(
     note: str,
     england: pd.DataFrame | None = None,
     title: str | None = None,
-    annotate_burton: bool = False,
-    burton_period: str = "2018-07",
-    burton_text: str = "Burton moves from Staffordshire to Derbyshire (July 2018)",
+    breaks: Sequence = (),
+    reclassified: Mapping[str, str] | None = None,
     height: int = 500,
 ) -> go.Figure:
     """XmR chart: points coloured by special cause, mean, process limits (per segment), England, target, flags.
 
-    `series` is stp_data.emergency.footprint_series (period, period_end, value, flagged, flag_note) in the order
-    given to spc.xmr; `england` has period, period_end, value.
+    `series` is stp_data.emergency.footprint_series (period, period_end, value, flagged, flag_note, flag_kinds,
+    flag_text) in the order given to spc.xmr; `england` has period, period_end, value. `breaks`: where the limits
+    restart (emergency.RecalcPoint: period, label, reason), each drawn as a vertical line labelled with its reason.
+    `reclassified`: period -> note of a reclassification between department types, marked on its point. No line
+    is drawn across a gap in a monthly series, and none is filled in.
     """
     x = _x(series)
     points = result.points.set_axis(series.index)
+    runs = _runs(series, points, by_segment=True)
     fig = go.Figure()
     for column, name, dash in (("upper", "Process limits", "dot"), ("lower", None, "dot"), ("mean", "Mean", "solid")):
-        xs, ys = _segmented(x, points, column)
+        xs, ys = _segmented(x, points, column, runs, decimals + 2)
         fig.add_trace(
             go.Scatter(
                 x=xs,
@@ -118,7 +177,7 @@ def xmr_chart(
         fig.add_trace(
             go.Scatter(
                 x=pd.to_datetime(england["period_end"]),
-                y=england["value"],
+                y=england["value"].astype(float).round(decimals + 1),
                 mode="lines",
                 name="England",
                 line={"color": ENGLAND, "width": 2, "dash": "dash"},
@@ -136,36 +195,36 @@ def xmr_chart(
                 hoverinfo="skip",
             )
         )
-    fig.add_trace(_value_line(x, points, 2))
+    fig.add_trace(_value_line(x, series, points, 2, decimals))
     fig.add_trace(_value_trace(x, series, points, unit, decimals))
-    flagged = series["flagged"].fillna(False).astype(bool) if "flagged" in series else pd.Series(False, series.index)
-    if flagged.any():
+    flagged = _flagged(series)
+    field = flagged & _field_test_only(series)
+    texts, notes = _flag_texts(series), series["flag_note"].fillna("") if "flag_note" in series else None
+    for chosen, name in ((field, FIELD_TEST_NAME), (flagged & ~field, GAP_NAME)):
+        if not chosen.any():
+            continue
         fig.add_trace(
             go.Scatter(
-                x=x[flagged],
-                y=series.loc[flagged, "value"],
+                x=x[chosen],
+                y=series.loc[chosen, "value"].astype(float).round(decimals),
                 mode="markers",
-                name="Missing or partial return",
+                name=name,
                 marker={"symbol": FLAG_SYMBOL, "size": 18, "color": TEXT, "line": {"width": 3, "color": TEXT}},
-                customdata=[plotly_text(str(n)) for n in series.loc[flagged, "flag_note"]],
-                hovertemplate="<b>Flagged</b>: %{customdata}<extra></extra>",
+                customdata=[
+                    [plotly_text(str(p)), plotly_text(t), plotly_text(str(n)) if notes is not None else ""]
+                    for p, t, n in zip(
+                        series.loc[chosen, "period"],
+                        texts[chosen],
+                        notes[chosen] if notes is not None else texts[chosen],
+                        strict=True,
+                    )
+                ],
+                hovertemplate="<b>%{customdata[0]} ⚑</b> %{customdata[1]}<br><span style='font-size:11px'>"
+                "%{customdata[2]}</span><extra></extra>",
             )
         )
-    if annotate_burton and burton_period in set(series["period"]):
-        start = pd.Period(burton_period, freq="M").start_time
-        fig.add_vline(x=start, line={"color": NHS_DARK_GREY, "width": 2, "dash": "dashdot"})
-        fig.add_annotation(
-            x=start,
-            y=1.0,
-            yref="paper",
-            text=plotly_text(burton_text),
-            showarrow=False,
-            xanchor="right",
-            yanchor="top",
-            align="right",
-            font={"size": BASE_FONT_SIZE - 3, "color": NHS_DARK_GREY},
-            bgcolor="rgba(255,255,255,0.85)",
-        )
+    _mark_reclassifications(fig, x, series, reclassified or {}, decimals)
+    _draw_breaks(fig, series, breaks)
     _badge(
         fig,
         result.variation_icon,
@@ -184,6 +243,57 @@ def xmr_chart(
     return fig
 
 
+def _mark_reclassifications(
+    fig: go.Figure, x: pd.Series, series: pd.DataFrame, reclassified: Mapping[str, str], decimals: int
+) -> None:
+    """A reclassification between department types steps the series: marked on its point, the note in the hover
+    (offered as a recalculation point, never a default)."""
+    at = series["period"].astype(str).isin(set(reclassified))
+    if not at.any():
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=x[at],
+            y=series.loc[at, "value"].astype(float).round(decimals),
+            mode="markers",
+            name=RECLASSIFICATION_NAME,
+            marker={"symbol": RECLASSIFICATION_SYMBOL, "size": 16, "color": NEUTRAL, "line": {"width": 2}},
+            customdata=[[plotly_text(str(p)), plotly_text(reclassified[str(p)])] for p in series.loc[at, "period"]],
+            hovertemplate="<b>%{customdata[0]}: reclassification between department types</b><br>"
+            "<span style='font-size:11px'>%{customdata[1]}</span><extra></extra>",
+        )
+    )
+
+
+def _draw_breaks(fig: go.Figure, series: pd.DataFrame, breaks: Sequence) -> None:
+    """Each recalculation point as a vertical line at the start of its period, labelled with its short reason
+    (the full reason in the label's hover and the page's caption)."""
+    ends = dict(zip(series["period"].astype(str), pd.to_datetime(series["period_end"]), strict=True))
+    monthly = spc.is_monthly(series["period"].astype(str))
+    for index, point in enumerate(breaks):
+        if point.period not in ends:
+            continue
+        start = (
+            pd.Period(point.period, freq="M").start_time
+            if monthly
+            else ends[point.period] - pd.Timedelta(days=6)  # the week's first day
+        )
+        fig.add_vline(x=start, line={"color": BREAK_COLOUR, "width": 1.5, "dash": "dashdot"})
+        fig.add_annotation(
+            x=start,
+            y=1.0 - 0.07 * (index % LABEL_ROWS),
+            yref="paper",
+            text=plotly_text(point.label),
+            hovertext=plotly_text(f"Limits recalculated from {point.period}: {point.reason}"),
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            align="left",
+            font={"size": BASE_FONT_SIZE - 4, "color": BREAK_COLOUR},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+
+
 def _keep_note(fig: go.Figure, note: str) -> None:
     """The source line is not drawn inside the chart (it would be cut off at the chart's edge on a narrow screen):
     the page prints it with the chart, and PNG exports draw it inside the image (exports.png)."""
@@ -192,10 +302,13 @@ def _keep_note(fig: go.Figure, note: str) -> None:
 
 def _value_trace(x: pd.Series, series: pd.DataFrame, points: pd.DataFrame, unit: str, decimals: int) -> go.Scatter:
     labels = [spc.VARIATION_ICONS[t].label for t in points["point_type"]]
-    notes = series["flag_note"].fillna("") if "flag_note" in series else pd.Series("", series.index)
+    flagged = _flagged(series)
+    texts = _flag_texts(series).where(flagged, "")
+    notes = [f"⚑ {t}" if t else "" for t in texts]
+    limits = _limits_text(points)
     return go.Scatter(
         x=x,
-        y=series["value"],
+        y=series["value"].astype(float).round(decimals),
         mode="markers",
         name="Value",
         marker={
@@ -204,20 +317,20 @@ def _value_trace(x: pd.Series, series: pd.DataFrame, points: pd.DataFrame, unit:
             "line": {"color": "white", "width": 1},
         },
         customdata=[
-            [plotly_text(str(p)), plotly_text(label), plotly_text(str(n))]
-            for p, label, n in zip(series["period"], labels, notes, strict=True)
+            [plotly_text(str(p)), plotly_text(label), plotly_text(n), plotly_text(lim)]
+            for p, label, n, lim in zip(series["period"], labels, notes, limits, strict=True)
         ],
         hovertemplate="<b>%{customdata[0]}</b>: %{y:,."
         + str(decimals)
         + "f} "
         + plotly_text(unit)
-        + "<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+        + "<br>%{customdata[1]}<br>%{customdata[2]}<br>%{customdata[3]}<extra></extra>",
     )
 
 
-def _value_line(x: pd.Series, points: pd.DataFrame, width: float) -> go.Scatter:
-    """The line joining the points, broken between segments: separate winters are never joined."""
-    xs, ys = _segmented(x, points, "value")
+def _value_line(x: pd.Series, series: pd.DataFrame, points: pd.DataFrame, width: float, decimals: int) -> go.Scatter:
+    """The line joining the points: never across a gap (separate winters, a month with no figure)."""
+    xs, ys = _segmented(x, points, "value", _line_runs(series, points), decimals)
     return go.Scatter(
         x=xs,
         y=ys,
@@ -299,8 +412,26 @@ MOST_TICKS = 3
 TOP_LABEL_V = 0.75  # a gridline above this share of the panel has its label below it
 DECIMALS = 5  # places kept in the shared coordinates: a hundred-thousandth of the figure, well under a pixel
 
-# Drawn in this order, each one trace across every panel (lines broken between panels with None).
-_KINDS = ("grid", "ticks", "limits", "mean", "target", "line", "value", "flagged")
+# Points by their colour's meaning: one trace each, so the hover says what the colour means once per trace rather
+# than once per point (44 panels x 119 months), and the legend names the colours.
+POINT_GROUPS = {
+    spc.COMMON: "common",
+    spc.IMPROVEMENT_HIGH: "improvement",
+    spc.IMPROVEMENT_LOW: "improvement",
+    spc.CONCERN_HIGH: "concern",
+    spc.CONCERN_LOW: "concern",
+    spc.NEUTRAL_HIGH: "neutral",
+    spc.NEUTRAL_LOW: "neutral",
+}
+GROUP_NAMES = {
+    "concern": ("Special cause: concern", CONCERN),
+    "improvement": ("Special cause: improvement", IMPROVEMENT),
+    "neutral": ("Special cause: neither better nor worse", NEUTRAL),
+    "common": ("Common cause", COMMON),
+}
+# Drawn in this order, each one trace across every panel (lines broken between panels with None); a kind no panel
+# has is left out (the figure's meta lists each drawn trace's points per panel).
+_KINDS = ("grid", "ticks", "limits", "mean", "target", "line", *GROUP_NAMES, "field_test", "gap")
 
 
 def _finite(value: object) -> bool:
@@ -372,7 +503,7 @@ class _Panels:
         self.columns, self.grid = columns, grid
         self.x: dict[str, list] = {kind: [] for kind in _KINDS}
         self.y: dict[str, list] = {kind: [] for kind in _KINDS}
-        self.extra: dict[str, list] = {"ticks": [], "tick_position": [], "value": [], "colour": [], "flagged": []}
+        self.extra: dict[str, list] = {"ticks": [], "tick_position": [], **{kind: [] for kind in _KINDS[6:]}}
         self.counts: dict[str, list[int]] = {kind: [] for kind in _KINDS}
         self.cell: tuple[list[float], list[float]] = ([0, 1], [0, 1])
 
@@ -393,7 +524,7 @@ class _Panels:
         self.counts[kind][-1] += len(xs)
 
 
-def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.SpcResult, decimals: int) -> None:
+def _place_panel(panels: _Panels, series: pd.DataFrame, result: spc.SpcResult, decimals: int) -> None:
     """One footprint's XmR chart in its cell: gridlines and tick labels on its own value scale, limits, mean,
     target, the value line, coloured points and flags."""
     x = _x(series)
@@ -425,7 +556,7 @@ def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.S
     panels.add("ticks", [0.0] * len(ticks), tick_v)
     panels.extra["ticks"] += _tick_labels(ticks, step)
     panels.extra["tick_position"] += ["bottom right" if (p or 0) > TOP_LABEL_V else "top right" for p in tick_v]
-    for _, part in points.groupby("segment", sort=True):
+    for _, part in points.groupby(_runs(series, points, by_segment=True).to_numpy(), sort=True):
         months = [u(when) for when in x.loc[part.index]]
         for kind, column in (("limits", "upper"), ("limits", "lower"), ("mean", "mean")):
             level = part[column]
@@ -433,27 +564,33 @@ def _place_panel(panels: _Panels, name: str, series: pd.DataFrame, result: spc.S
                 panels.add(kind, [months[0], months[-1]], [v(level.iloc[0])] * 2, gap=True)
             else:
                 panels.add(kind, months, [v(value) for value in level], gap=True)
-        panels.add("line", months, [v(value) for value in part["value"]], gap=True)
+    for _, part in points.groupby(_line_runs(series, points).to_numpy(), sort=True):
+        panels.add("line", [u(when) for when in x.loc[part.index]], [v(value) for value in part["value"]], gap=True)
     if result.target is not None:
         panels.add("target", [u(first), u(last)], [v(result.target)] * 2, gap=True)
-    months = [u(when) for when in x]
-    panels.add("value", months, [v(value) for value in values])
-    notes = series["flag_note"].fillna("") if "flag_note" in series else pd.Series("", series.index)
-    panels.extra["value"] += [
-        [
-            name,
-            plotly_text(str(period)),
-            _fmt(value, decimals),
-            plotly_text(spc.VARIATION_ICONS[kind].label),
-            plotly_text(str(note)),
+    # Per point only what differs from point to point: the month and the value as the measure shows it.
+    groups = points["point_type"].map(POINT_GROUPS)
+    for group in GROUP_NAMES:
+        at = groups.eq(group).to_numpy()
+        panels.add(group, [u(when) for when in x[at]], [v(value) for value in series.loc[at, "value"]])
+        panels.extra[group] += [
+            [plotly_text(str(period)), _fmt(float(value), decimals)]
+            for period, value in zip(series.loc[at, "period"], series.loc[at, "value"], strict=True)
         ]
-        for period, value, kind, note in zip(series["period"], values, points["point_type"], notes, strict=True)
+    flagged = _flagged(series)
+    field = flagged & _field_test_only(series)
+    orgs = series["flag_orgs"] if "flag_orgs" in series else pd.Series("", series.index)
+    panels.add("field_test", [u(when) for when in x[field]], [v(value) for value in series.loc[field, "value"]])
+    panels.extra["field_test"] += [
+        [plotly_text(str(p)), plotly_text(str(o or "a trust"))]
+        for p, o in zip(series.loc[field, "period"], orgs[field].fillna(""), strict=True)
     ]
-    panels.extra["colour"] += [POINT_COLOURS[kind] for kind in points["point_type"]]
-    flagged = series["flagged"].fillna(False).astype(bool) if "flagged" in series else None
-    if flagged is not None and flagged.any():
-        panels.add("flagged", [u(when) for when in x[flagged]], [v(value) for value in series.loc[flagged, "value"]])
-        panels.extra["flagged"] += [plotly_text(str(n)) for n in series.loc[flagged, "flag_note"]]
+    gap = flagged & ~field
+    panels.add("gap", [u(when) for when in x[gap]], [v(value) for value in series.loc[gap, "value"]])
+    panels.extra["gap"] += [
+        [plotly_text(str(p)), plotly_text(t)]
+        for p, t in zip(series.loc[gap, "period"], _flag_texts(series)[gap], strict=True)
+    ]
 
 
 def _legend_line(xy: dict, name: str, colour: str, dash: str) -> go.Scatter:
@@ -462,13 +599,17 @@ def _legend_line(xy: dict, name: str, colour: str, dash: str) -> go.Scatter:
     return go.Scatter(**xy, mode="lines", name=name, legendgroup=name, line=line, hoverinfo="skip")
 
 
-def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
-    """A trace per kind of line or point, across every panel (one legend entry each, as one panel's would be)."""
+def _panel_traces(panels: _Panels, unit: str) -> tuple[list[go.Scatter], list[str]]:
+    """A trace per kind of line or point, across every panel (one legend entry each, as one panel's would be), and
+    the kinds drawn, in order. The unit travels in each trace's meta, not its template: a unit like "%{y}" must
+    print as itself."""
     xy = {kind: {"x": panels.x[kind], "y": panels.y[kind]} for kind in _KINDS}
     skip = {"hoverinfo": "skip", "showlegend": False}
-    traces = [
-        go.Scatter(**xy["grid"], mode="lines", name="Gridlines", line={"color": GRID_COLOUR, "width": 1}, **skip),
-        go.Scatter(
+    traces = {
+        "grid": go.Scatter(
+            **xy["grid"], mode="lines", name="Gridlines", line={"color": GRID_COLOUR, "width": 1}, **skip
+        ),
+        "ticks": go.Scatter(
             **xy["ticks"],
             mode="text",
             name="Scale",
@@ -478,39 +619,46 @@ def _panel_traces(panels: _Panels, unit: str) -> list[go.Scatter]:
             cliponaxis=False,
             **skip,
         ),
-        _legend_line(xy["limits"], "Process limits", LIMIT, "dot"),
-        _legend_line(xy["mean"], "Mean", TEXT, "solid"),
-    ]
-    if panels.x["target"]:
-        traces.append(_legend_line(xy["target"], "Target", TARGET, "dash"))
-    traces += [
-        go.Scatter(**xy["line"], mode="lines", name="Value line", line={"color": COMMON, "width": 1}, **skip),
-        go.Scatter(
-            **xy["value"],
+        "limits": _legend_line(xy["limits"], "Process limits", LIMIT, "dot"),
+        "mean": _legend_line(xy["mean"], "Mean", TEXT, "solid"),
+        "target": _legend_line(xy["target"], "Target", TARGET, "dash"),
+        "line": go.Scatter(**xy["line"], mode="lines", name="Value line", line={"color": COMMON, "width": 1}, **skip),
+    }
+    for group, (name, colour) in GROUP_NAMES.items():
+        traces[group] = go.Scatter(
+            **xy[group],
             mode="markers",
-            name="Value",
+            name=name,
             legendgroup="value",
-            marker={"size": 4, "color": panels.extra["colour"], "line": {"width": 0}},
-            # The unit travels in the data, not the template: a unit like "%{y}" must print as itself.
-            customdata=[[*row, unit] for row in panels.extra["value"]],
-            hovertemplate="<b>%{customdata[0]}</b><br><b>%{customdata[1]}</b>: %{customdata[2]} %{customdata[5]}"
-            "<br>%{customdata[3]}<br>%{customdata[4]}<extra></extra>",
-        ),
-    ]
-    if panels.x["flagged"]:
-        traces.append(
-            go.Scatter(
-                **xy["flagged"],
-                mode="markers",
-                name="Missing or partial return",
-                legendgroup="flagged",
-                showlegend=False,
-                marker={"symbol": FLAG_SYMBOL, "size": 7, "color": TEXT, "line": {"width": 1.5, "color": TEXT}},
-                customdata=panels.extra["flagged"],
-                hovertemplate="<b>Flagged</b>: %{customdata}<extra></extra>",
-            )
+            marker={"size": 4, "color": colour, "line": {"width": 0}},
+            customdata=panels.extra[group],
+            meta=[unit],
+            hovertemplate=f"<b>%{{customdata[0]}}</b>: %{{customdata[1]}} %{{meta[0]}}<br>{plotly_text(name)}"
+            "<extra></extra>",
         )
-    return traces
+    flag = {"symbol": FLAG_SYMBOL, "size": 7, "color": TEXT, "line": {"width": 1.5, "color": TEXT}}
+    traces["field_test"] = go.Scatter(
+        **xy["field_test"],
+        mode="markers",
+        name=FIELD_TEST_NAME,
+        legendgroup="flagged",
+        marker=flag,
+        customdata=panels.extra["field_test"],
+        hovertemplate="<b>%{customdata[0]} ⚑</b> "
+        + plotly_text(FIELD_TEST_TEXT).replace("{orgs}", "%{customdata[1]}")
+        + "<extra></extra>",
+    )
+    traces["gap"] = go.Scatter(
+        **xy["gap"],
+        mode="markers",
+        name=GAP_NAME,
+        legendgroup="flagged",
+        marker=flag,
+        customdata=panels.extra["gap"],
+        hovertemplate="<b>%{customdata[0]} ⚑</b> %{customdata[1]}<extra></extra>",
+    )
+    kinds = [kind for kind in _KINDS if panels.x[kind]]
+    return [traces[kind] for kind in kinds], kinds
 
 
 def _title(index: int, columns: int, grid: dict, text: str, name: str) -> dict:
@@ -563,15 +711,14 @@ def small_multiples(
     for index, (code, series, result) in enumerate(charts):
         name = plotly_text(names.get(code, code))
         panels.start(index)
-        _place_panel(panels, name, series, result, decimals)
+        _place_panel(panels, series, result, decimals)
         text = (
             f"{panel_name(names.get(code, code), width)}<br>"
             f"<span style='color:{POINT_COLOURS[result.variation]}'><b>{plotly_text(result.variation_icon.badge)}"
             f"</b> {plotly_text(result.variation_icon.label)}</span>"
         )
         annotations.append(_title(index, columns, grid, text, name))
-    traces = _panel_traces(panels, plotly_text(unit))
-    kinds = [kind for kind in _KINDS if kind not in ("target", "flagged") or panels.x[kind]]
+    traces, kinds = _panel_traces(panels, plotly_text(unit))
     fig = go.Figure(traces)
     fig.update_layout(
         annotations=annotations,
@@ -663,18 +810,32 @@ def ordered_small_multiples(
     )
 
 
-def footprint_xmr(
-    bundle: Bundle, code: str, measure: str, *, recalculate: bool = False
-) -> tuple[pd.DataFrame, spc.SpcResult, go.Figure]:
+@dataclass(frozen=True)
+class FootprintXmr:
+    """One footprint's XmR chart and what the page says beside it. Read-only (shared between sessions)."""
+
+    series: pd.DataFrame
+    result: spc.SpcResult
+    figure: go.Figure
+    points: tuple  # emergency.RecalcPoint, oldest first: where the limits restart and why
+    suggested: Mapping[str, str]  # month -> note: reclassifications, offered as points to add
+
+
+def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[str] | None = None) -> FootprintXmr:
     """One footprint's XmR chart of a catalogue measure: its series, the rules' result and the figure (England,
-    target, flagged points, Burton's move annotated where it applies)."""
+    target, flagged points, each recalculation point drawn with its reason, reclassifications marked).
+
+    `recalc`: None for the default recalculation points (the small multiples' too), months to replace them, () for
+    none (emergency.recalc_points).
+    """
     from stp_data import emergency
 
     info = bundle.measures.set_index("measure").loc[measure]
-    breaks = [emergency.BURTON_BREAK] if recalculate else []
     series, result = emergency.footprint_spc(
-        bundle.metrics, bundle.measures, bundle.flags, measure, code, recalculate_from=breaks
+        bundle.metrics, bundle.measures, bundle.flags, measure, code, recalc=recalc
     )
+    points = tuple(emergency.recalc_points(series, code, measure, bundle.flags, recalc))
+    suggested = emergency.reclassification_notes(bundle.flags, code, measure)
     england = emergency.england_series(bundle.metrics, bundle.measures, measure)
     fig = xmr_chart(
         series,
@@ -683,6 +844,7 @@ def footprint_xmr(
         decimals=int(info["decimals"]),
         note=f"Source: {info['publisher']}, {info['title']} ({info['published']}).",
         england=england if not england.empty else None,
-        annotate_burton=emergency.burton_applies(code, measure, series),
+        breaks=points,
+        reclassified=suggested,
     )
-    return series, result, fig
+    return FootprintXmr(series, result, fig, points, suggested)

@@ -37,13 +37,22 @@ def test_xmr_chart_traces_and_badges(data):
         "Target 95",
         "Value line",
         "Value",
-        "Missing or partial return",
+        charts.FIELD_TEST_NAME,
+        charts.GAP_NAME,
     ]
     value = fig.data[trace_names(fig).index("Value")]
-    assert len(value.y) == 36
+    assert len(value.y) == 119
     assert list(value.marker.color) == [charts.POINT_COLOURS[t] for t in result.points["point_type"]]
-    flagged = fig.data[-1]
-    assert len(flagged.x) == 3 and flagged.marker.symbol == charts.FLAG_SYMBOL
+    # Values go to the browser rounded to the measure's decimals.
+    assert all(round(y, 1) == y for y in value.y)
+    field, flagged = fig.data[-2], fig.data[-1]
+    assert len(field.x) == 49 and flagged.marker.symbol == charts.FLAG_SYMBOL
+    assert flagged.customdata[0][0] == "2016-04" and flagged.customdata[0][1] == "missing return: RHQ"
+    # Each field-test month says what the flag is, with the note's detail below.
+    assert field.customdata[0][1] == "covers only trusts reporting 4-hour data: field-test site RFR left out"
+    assert "field-test site" in field.customdata[0][2]
+    hover = dict(zip(series["period"], value.customdata, strict=True))
+    assert "⚑ covers only trusts reporting 4-hour data" in hover["2019-05"][2] and hover["2019-04"][2] == ""
     badges = [a.text for a in fig.layout.annotations if a.bgcolor]
     assert any(result.variation_icon.label in b for b in badges)
     assert any(result.assurance_icon.label in b for b in badges)
@@ -65,17 +74,55 @@ def test_special_points_coloured_by_mdc_meaning():
     assert "Target" not in " ".join(trace_names(fig))
 
 
-def test_burton_annotation_and_recalculated_limits(data):
-    bundle, flags, _ = data
-    series, result = e.footprint_spc(
-        bundle.metrics, bundle.measures, flags, e.AE_PCT, "E54000010", recalculate_from=[e.BURTON_BREAK]
-    )
-    fig = charts.xmr_chart(series, result, unit="%", decimals=1, note="n", annotate_burton=True)
-    assert any("Burton" in (a.text or "") for a in fig.layout.annotations)
+def test_recalculation_points_drawn_with_their_reasons(data):
+    bundle, _, _ = data
+    chart = charts.footprint_xmr(bundle, "E54000010", e.AE_PCT)
+    fig = chart.figure
+    labels = {a.text: a.hovertext for a in fig.layout.annotations if a.hovertext and "Limits" in a.hovertext}
+    assert list(labels) == [e.BURTON_LABEL, e.COVID_LABEL]
+    assert "Burton moves from Staffordshire" in labels[e.BURTON_LABEL] and "lockdown" in labels[e.COVID_LABEL]
+    assert [str(s.x0)[:10] for s in fig.layout.shapes] == ["2018-07-01", "2020-03-01"]
     upper = fig.data[0]
-    assert list(upper.x).count(None) == 2  # two segments, each ended by a gap
-    plain = charts.xmr_chart(series, result, unit="%", decimals=1, note="n")
-    assert not any("Burton" in (a.text or "") for a in plain.layout.annotations)
+    assert list(upper.x).count(None) == 3  # three segments, each ended by a break in the line
+    # The value line of a monthly series runs on across a recalculation point (its line marks it).
+    assert list(fig.data[trace_names(fig).index("Value line")].x).count(None) == 1
+    one = charts.footprint_xmr(bundle, "E54000010", e.AE_PCT, recalc=())
+    assert list(one.figure.data[0].x).count(None) == 1 and one.points == ()
+
+
+def test_frimleys_gap_is_never_drawn_across(data):
+    bundle, _, _ = data
+    chart = charts.footprint_xmr(bundle, "E54000034", e.AE_PCT)
+    fig = chart.figure
+    line = fig.data[trace_names(fig).index("Value line")]
+    xs = list(line.x)
+    # One break: April 2019, then nothing until June 2023 (no line across, nothing filled in).
+    cut = xs.index(None)
+    assert pd.Timestamp(xs[cut - 1]).strftime("%Y-%m") == "2019-04"
+    assert pd.Timestamp(xs[cut + 1]).strftime("%Y-%m") == "2023-06"
+    assert len([x for x in xs if x is not None]) == len(chart.series) == 70
+    for limit in fig.data[:3]:
+        assert list(limit.x).count(None) == 2
+    (point,) = chart.points
+    assert point.period == "2023-06" and point.label.startswith("Gap")
+    # With no points chosen the gap is still a break.
+    none = charts.footprint_xmr(bundle, "E54000034", e.AE_PCT, recalc=())
+    assert list(none.figure.data[trace_names(none.figure).index("Value line")].x).count(None) == 2
+
+
+def test_reclassifications_marked_with_their_note(data):
+    bundle, _, _ = data
+    chart = charts.footprint_xmr(bundle, "E54000006", e.AE_PCT)
+    marks = next(t for t in chart.figure.data if t.name == charts.RECLASSIFICATION_NAME)
+    assert [row[0] for row in marks.customdata] == ["2024-02", "2024-05"]
+    assert "RWA" in marks.customdata[0][1] and list(chart.suggested) == ["2024-02", "2024-05"]
+
+
+def test_trial_limits_said_in_the_hover(data):
+    bundle, _, _ = data
+    chart = charts.footprint_xmr(bundle, "E54000033", e.AE_PCT, recalc=("2020-03", "2025-09"))
+    value = next(t for t in chart.figure.data if t.name == "Value")
+    assert "trial limits (6 points" in value.customdata[-1][3] and value.customdata[0][3] == ""
 
 
 def test_data_text_is_escaped():
@@ -91,7 +138,7 @@ def test_data_text_is_escaped():
     fig = charts.xmr_chart(frame, spc.xmr(frame), unit="<i>u</i>", decimals=1, note="n", title="A & <B>")
     spec = fig.to_json()
     assert "<script>" not in spec and "<b>0</b>" not in spec
-    assert "&lt;script&gt;" in fig.data[-1].customdata[0]
+    assert "&lt;script&gt;" in fig.data[-1].customdata[0][1]
     assert fig.layout.title.text == "A &amp; &lt;B&gt;"
     small = charts.small_multiples(
         [("E54000005", frame, spc.xmr(frame))], {"E54000005": "<img src=x>"}, unit="%", decimals=1, note="n"
@@ -122,7 +169,8 @@ def test_small_multiples_all_44_sorted(data):
     assert all(t.count("<br>") <= 2 for t in titles)
     assert [a.hovertext for a in fig.layout.annotations] == [names[c] for c in order]
     assert fig.layout.meta["source_note"] == "n"
-    # One pair of axes; each kind of line or point one trace across every panel, broken between panels.
+    # One pair of axes; each kind of line or point one trace across every panel, broken between panels; points
+    # one trace per colour, so what the colour means is said once per trace, not once per point.
     assert [t.name for t in fig.data] == [
         "Gridlines",
         "Scale",
@@ -130,18 +178,37 @@ def test_small_multiples_all_44_sorted(data):
         "Mean",
         "Target",
         "Value line",
-        "Value",
-        "Missing or partial return",
+        "Special cause: concern",
+        "Special cause: improvement",
+        "Common cause",
+        charts.FIELD_TEST_NAME,
+        charts.GAP_NAME,
     ]
     assert not any(k.startswith(("xaxis2", "yaxis2")) for k in fig.layout.to_plotly_json())
-    assert [t.name for t in fig.data if t.showlegend is not False] == ["Process limits", "Mean", "Target", "Value"]
-    value = fig.data[6]
-    assert len(value.x) == sum(len(results[c][0]) for c in order)
-    assert list(value.marker.color[:36]) == [charts.POINT_COLOURS[t] for t in results[order[0]][1].points["point_type"]]
-    # The hover has the real value and month, not the shared coordinates.
-    first = results[order[0]][0]
-    assert list(value.customdata[0][:3]) == [names[order[0]], first["period"].iloc[0], f"{first['value'].iloc[0]:.1f}"]
-    assert len(fig.data[-1].x) == 5  # flagged points: E54000009 and E54000025
+    assert [t.name for t in fig.data if t.showlegend is not False][:2] == ["Process limits", "Mean"]
+    groups = [t for t in fig.data if t.name in [n for n, _ in charts.GROUP_NAMES.values()]]
+    assert sum(len(t.x) for t in groups) == sum(len(results[c][0]) for c in order)
+    for trace in groups:
+        assert isinstance(trace.marker.color, str) and trace.name in trace.hovertemplate
+    # The hover has the real value and month (not the shared coordinates), and nothing that repeats per point.
+    first_series, first_result = results[order[0]]
+    group = charts.POINT_GROUPS[first_result.points["point_type"].iloc[0]]
+    trace = next(t for t in groups if t.name == charts.GROUP_NAMES[group][0])
+    assert list(trace.customdata[0]) == [first_series["period"].iloc[0], f"{first_series['value'].iloc[0]:.1f}"]
+    assert trace.meta == ("%",) or list(trace.meta) == ["%"]
+    field, gap = fig.data[-2], fig.data[-1]
+    # Flagged points: missing or partial returns (E54000009, E54000025, ...), field-test months (12 footprints x
+    # 49 months: Frimley has no points to flag).
+    assert len(field.x) == 12 * 49  # one mark a month (North West London's names both its trusts)
+    assert "covers only trusts reporting 4-hour data: field-test site %{customdata[1]} left out" in field.hovertemplate
+    assert {row[1] for row in field.customdata} >= {"RXF", "RFR", "RQM, RYJ"}
+    assert len(gap.x) >= 5 and all(len(row) == 2 for row in gap.customdata)
+    # Frimley's panel: no line across its missing months.
+    frimley = order.index("E54000034")
+    counts = dict(zip([t.name for t in fig.data], fig.layout.meta["panels"]["counts"], strict=True))
+    start = sum(counts["Value line"][:frimley])
+    line = list(fig.data[5].x[start : start + counts["Value line"][frimley]])
+    assert line.count(None) == 2 and len([x for x in line if x is not None]) == 70
     # 8 columns and 6 rows for a board screen and a 1600 px export; rows a fixed 65 px apart (room for a
     # three-line title at 18 px once for_board scales the height).
     assert fig.layout.height == 6 * charts.PANEL_HEIGHT + 100 + 70
@@ -217,9 +284,11 @@ def test_small_multiples_tick_labels_sit_inside_their_panels():
 def test_small_multiples_survive_extreme_values_and_hostile_units():
     one_panel([1e308] * 11 + [1.5e308])  # used to raise OverflowError
     fig = one_panel([80.0, 90.0] * 6, unit="%{y}", name='The "Black" & <b>Country</b>')
-    values = fig.data[-1] if fig.data[-1].name == "Value" else next(t for t in fig.data if t.name == "Value")
-    assert "%{customdata[5]}" in values.hovertemplate and values.customdata[0][5] == "%{y}"
-    assert "&#34;Black&#34;" in values.customdata[0][0] and "&quot;" not in values.customdata[0][0]
+    values = next(t for t in fig.data if t.name == "Common cause")
+    # The unit travels in the trace's meta, never the template: a unit like "%{y}" prints as itself.
+    assert "%{meta[0]}" in values.hovertemplate and list(values.meta) == ["%{y}"]
+    title = fig.layout.annotations[0]
+    assert "&#34;Black&#34;" in title.hovertext and "&quot;" not in title.hovertext
 
 
 def test_small_multiples_for_a_board_screen_and_an_export(data):
