@@ -162,12 +162,13 @@ def progress_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Data
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def default_footprint_xmr(code: str, measure: str, recalculate: bool) -> tuple:
-    """A footprint's XmR chart of a bundled measure: the same for every viewer (a user's own measures never
-    share a bundled measure's id), built once per footprint, measure and choice of limits. Read-only."""
+def default_footprint_xmr(code: str, measure: str, recalc: tuple[str, ...] | None = None):
+    """A footprint's XmR chart of a bundled measure (charts.spc.FootprintXmr): the same for every viewer (a user's
+    own measures never share a bundled measure's id), built once per footprint, measure and recalculation points:
+    None for the defaults, a tuple of validated months (links.parse_recalc_param) otherwise. Read-only."""
     from charts.spc import footprint_xmr
 
-    return footprint_xmr(bundle(), code, measure, recalculate=recalculate)
+    return footprint_xmr(bundle(), code, measure, recalc=recalc)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -255,7 +256,7 @@ def _warm_everything() -> None:
         default_footprint_figures(code)
         default_footprint_trends(code)
         for measure in emergency:
-            default_footprint_xmr(code, measure, False)
+            default_footprint_xmr(code, measure, None)
     # Like freeze_startup_heap: what every run shares moves out of the collector's sight, or Streamlit's full
     # collection after each run would walk all 44 footprints' figures (measured: 2x the CPU per page).
     gc.collect()

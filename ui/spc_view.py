@@ -7,15 +7,17 @@ import streamlit as st
 
 from charts import spc as spc_charts
 from settings import EMERGENCY_CARE
-from stp_data import emergency
-from stp_data.links import escape_markdown
+from stp_data import emergency, spc
+from stp_data.links import RECALC_PARAM, RecalcChoice, escape_markdown, format_recalc_param, parse_recalc_param
 from stp_data.loading import Bundle
-from stp_data.metrics import shows_gauge
+from stp_data.metrics import periods, shows_gauge
 from ui import cache, controls, page_data, state
 
 ICON_KEY = (
     "Points: orange = special cause of concern, blue = improvement, grey = common cause (ordinary variation). "
-    "Dashed lines: process limits (mean ± 2.66 × mean moving range); ⚑ a trust's return missing or partial."
+    "Dotted lines: process limits (mean ± 2.66 × mean moving range), recalculated at each dash-dot line; ⚑ a "
+    "trust's return missing or partial, or a field-test trust's 4-hour data left out (shown as published, never "
+    "filled in). No line is drawn across a month with no figure."
 )
 
 
@@ -65,7 +67,16 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
     concern = int(table["Variation"].str.contains("concern", case=False).sum())
     improving = int(table["Variation"].str.contains("improvement", case=False).sum())
     st.header(f"Every footprint's SPC chart: {concern} show concern, {improving} improvement")
-    st.caption(escape_markdown(ICON_KEY))
+    st.caption(escape_markdown(ICON_KEY + " Icons are read at each footprint's latest month."))
+    points = emergency.default_points_summary(measure, bundle.flags, periods(bundle.metrics, measure))
+    if points:
+        st.caption(
+            escape_markdown(
+                "Limits are recalculated at these points (the footprint page's defaults too, so its icons match): "
+                + " ".join(points)
+                + f" Segments of fewer than {spc.TRIAL_POINTS} points have trial limits."
+            )
+        )
     # Built (and cached) in 8 columns for a board screen and the PNG; a laptop's narrower column shows 5.
     if state.is_board():
         shown = fig
@@ -91,34 +102,146 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
             st.markdown(f"- {escape_markdown(caveat)}")
 
 
-def footprint_section(data: page_data.PageData, code: str, measure: str, recalculate: bool) -> None:
-    """One footprint's XmR chart with England, the target, flagged points, its icons and what they mean."""
+def recalc_caption(chart) -> str:
+    """Where the limits restart and why, and which limits are trial limits: printed under the footprint's chart."""
+    parts = [f"{p.period} ({p.label}): {p.reason}" for p in chart.points]
+    text = ("Limits recalculated from " + "; ".join(parts) + ".") if parts else "One set of limits."
+    trial = spc.segments(chart.result.points)
+    trial = trial.loc[trial["trial"]]
+    if not trial.empty:
+        spans = ", ".join(f"{row.first} – {row.last} ({row.points} points)" for row in trial.itertuples())
+        text += (
+            f" Trial limits (fewer than {spc.TRIAL_POINTS} points, NHSRplotthedots' convention): {spans}; they "
+            "may move as months are added."
+        )
+    return text
+
+
+def _months_in(series: pd.DataFrame) -> list[str]:
+    """Every month a monthly series' limits could restart at: its second month to its last, gaps included."""
+    periods = series["period"].astype(str).tolist()
+    if len(periods) < 2:
+        return []
+    return [str(p) for p in pd.period_range(periods[1], periods[-1], freq="M")]
+
+
+def _write_recalc(key: str, defaults: tuple[str, ...]) -> None:
+    value = format_recalc_param(st.session_state.get(key) or (), defaults)
+    if value is None:
+        st.query_params.pop(RECALC_PARAM, None)
+    else:
+        st.query_params[RECALC_PARAM] = value
+
+
+def _reset_recalc(key: str) -> None:
+    st.query_params.pop(RECALC_PARAM, None)
+    st.session_state.pop(key, None)
+
+
+def recalc_controls(
+    code: str, measure: str, series: pd.DataFrame, chart, choice: RecalcChoice, flags: pd.DataFrame
+) -> None:
+    """Add or remove recalculation points (kept in the URL as ?recalc=), or go back to the defaults."""
+    defaults = emergency.default_recalc_months(code, measure, flags)
+    months = _months_in(series)
+    default_months = tuple(m for m in defaults if m in months)
+    current = default_months if choice.months is None else choice.months
+    suggested = {m: note for m, note in chart.suggested.items() if m in months}
+    present = set(series["period"].astype(str))
+    options = sorted({*present.intersection(months), *current, *suggested})
+
+    def label(month: str) -> str:
+        if month in defaults:
+            return f"{month} · {defaults[month][0]} (default)"
+        if month in suggested:
+            return f"{month} · reclassification (suggested)"
+        return month
+
+    key = f"recalc_{code}_{measure}"
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    with left:
+        st.multiselect(
+            "Recalculate the limits from",
+            options,
+            default=list(current),
+            key=key,
+            format_func=label,
+            on_change=_write_recalc,
+            args=(key, default_months),
+            help="Kept in the link. Defaults: "
+            + ("; ".join(f"{m} {defaults[m][1]}" for m in default_months) or "none")
+            + (
+                ". Suggested: the months a reclassification between department types steps this series."
+                if suggested
+                else "."
+            ),
+        )
+    with right:
+        st.button(
+            "Reset to defaults",
+            key=f"{key}_reset",
+            on_click=_reset_recalc,
+            args=(key,),
+            disabled=choice.months is None,
+        )
+
+
+def footprint_section(data: page_data.PageData, code: str, measure: str) -> None:
+    """One footprint's XmR chart with England, the target, flagged points, its icons and what they mean, its
+    recalculation points drawn and listed with their reasons (?recalc= replaces the defaults)."""
     bundle = data.bundle
     info = measure_info(bundle, measure)
+    series = emergency.footprint_series(bundle.metrics, bundle.flags, measure, code)
+    if series.empty:
+        st.info(f"No figures for this footprint: {info['name']} is not published for it.")
+        return
+    weekly = emergency.is_weekly(series)
+    raw = st.query_params.get(RECALC_PARAM)
+    choice = RecalcChoice(None) if weekly else parse_recalc_param(raw, set(_months_in(series)))
+    if choice.notice:
+        st.warning(escape_markdown(choice.notice))
     if measure in set(cache.bundle().measures["measure"]):  # bundled series: the same for every viewer
-        series, result, fig = cache.default_footprint_xmr(code, measure, recalculate)
+        chart = cache.default_footprint_xmr(code, measure, choice.months)
     else:
-        series, result, fig = spc_charts.footprint_xmr(bundle, code, measure, recalculate=recalculate)
+        chart = spc_charts.footprint_xmr(bundle, code, measure, recalc=choice.months)
+    result = chart.result
     name = data.names.get(code, code)
     icons = result.variation_icon.label
     if result.assurance_icon is not None:
         icons += f" · {result.assurance_icon.label}"
     st.subheader(escape_markdown(f"{info['name']}: {icons}"))
+    crosses_covid = series["period"].iloc[0] < emergency.COVID_BREAK <= series["period"].iloc[-1]
+    if choice.months == () and crosses_covid:
+        st.warning(
+            "No recalculation points chosen: the limits span the pandemic (March 2020), when attendances fell, so "
+            "they mix two different processes. A gap in the series is still a break."
+        )
     st.plotly_chart(
-        controls.figure(fig),
+        controls.figure(chart.figure),
         key=f"xmr_{measure}",
         config={"displaylogo": False},
         alt=f"XmR chart of {info['name']} for {name}, {len(series)} points. {result.summary()}",
     )
-    st.markdown(escape_markdown(result.summary()))
+    st.markdown(
+        escape_markdown(result.summary() + " Icons are read at the latest month, " + series["period"].iloc[-1] + ".")
+    )
+    st.caption(escape_markdown(recalc_caption(chart)))
     st.caption(escape_markdown(ICON_KEY + " " + source_line(info)))
+    if weekly:
+        if raw:
+            st.caption(
+                "Winter series keep their winter breaks: the link's recalculation points apply to monthly charts."
+            )
+    else:
+        recalc_controls(code, measure, series, chart, choice, bundle.flags)
     controls.chart_downloads(
-        fig, name=f"stp-{code}-{measure}-spc", title=f"{name}: {info['name']}", source=source_line(info)
+        chart.figure, name=f"stp-{code}-{measure}-spc", title=f"{name}: {info['name']}", source=source_line(info)
     )
 
 
 def footprint_choice(data: page_data.PageData, code: str) -> None:
-    """The footprint page's Emergency care charts: the measure in the URL (?measure=), Burton's break on offer."""
+    """The footprint page's Emergency care charts: the measure in the URL (?measure=), the recalculation points
+    in it too (?recalc=)."""
     catalogue = data.bundle.measures
     options = catalogue.loc[
         (catalogue["theme"] == EMERGENCY_CARE)
@@ -132,21 +255,4 @@ def footprint_choice(data: page_data.PageData, code: str) -> None:
     measure = state.url_selectbox(
         "Emergency care chart", list(names), param="measure", default=emergency.AE_PCT, format_func=names.get
     )
-    recalculate = False
-    if code in emergency.BURTON_CODES and measure in emergency.BURTON_MEASURES:
-        # In the URL (?recalc=2018-07), so a shared link shows the same limits; off by default, as on the
-        # Emergency care page, so both pages give the same icons.
-        recalculate = st.toggle(
-            "Recalculate the limits from July 2018 (Burton's A&E moved from Staffordshire to Derbyshire)",
-            value=st.query_params.get("recalc") == emergency.BURTON_BREAK,
-            key=f"burton_{measure}",
-        )
-        if recalculate:
-            st.query_params["recalc"] = emergency.BURTON_BREAK
-            st.caption(
-                "Only 9 months follow July 2018: limits from fewer than 12 points are provisional, so read the "
-                "icons after the break with care."
-            )
-        else:
-            st.query_params.pop("recalc", None)
-    footprint_section(data, code, measure, recalculate)
+    footprint_section(data, code, measure)

@@ -31,7 +31,7 @@ INTRO = {
         "basis**: each is shown with its own source and wording, and footprints are never ranked across measures."
     ),
     s.EMERGENCY_CARE: (
-        "A&E 4-hour performance month by month (April 2016 – March 2019) and hospital beds through three winters, "
+        "A&E 4-hour performance month by month (April 2016 – February 2026) and hospital beds through three winters, "
         "for all 44 footprints, read the way NHS boards read them: Making Data Count charts that separate a real "
         "change from ordinary variation. The 95% operational standard is the target for 4-hour performance."
     ),
@@ -39,7 +39,8 @@ INTRO = {
 
 
 GAP_NOTE = (
-    "⚑ = a trust's return missing or partial that period (not filled in): outlined on the map, hatched in the chart."
+    "⚑ = a trust's return missing or partial, or a field-test trust's 4-hour data left out, that period (shown as "
+    "published, not filled in): outlined on the map, hatched in the chart; the table says which."
 )
 
 

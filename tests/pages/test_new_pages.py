@@ -34,7 +34,11 @@ def test_emergency_care_page_shows_map_distribution_table_and_every_footprints_s
     headers = [h.value for h in at.header]
     assert headers[0].startswith("44 of 44 footprints published · England")
     assert any(h.startswith("Every footprint's SPC chart:") for h in headers)
-    assert at.selectbox(key="url_period").value == "2019-03"  # the latest month
+    assert at.selectbox(key="url_period").value == "2026-02"  # the latest month
+    # The default recalculation points are listed with their reasons, the same as the footprint page's.
+    points = next(plain(c.value) for c in at.caption if c.value.startswith("Limits are recalculated at these points"))
+    assert "March 2020" in points and "May 2019 and June 2023" in points and "Burton" in points
+    assert "trial limits" in points
 
 
 def test_emergency_care_deep_link_with_measure_and_period():
@@ -75,11 +79,66 @@ def test_footprint_page_has_the_xmr_chart_with_icons_and_the_journey():
     assert any("Sussex" in m.value or "ICS" in m.value for m in at.markdown)
 
 
-def test_footprint_in_staffordshire_offers_limits_from_the_burton_move():
+def plain(markdown: str) -> str:
+    """Text as written, without escape_markdown's backslashes."""
+    return markdown.replace("\\", "")
+
+
+def xmr_figure(at: AppTest) -> dict:
+    return next(f for f in figures(at) if any(t.get("name") == "Value" for t in f["data"]))
+
+
+def trace(fig: dict, name: str) -> dict:
+    return next(t for t in fig["data"] if t.get("name") == name)
+
+
+def test_footprint_in_staffordshire_limits_restart_at_the_burton_move_by_default():
     at = deep_link("pages/footprint.py", {"stp": "E54000010"})
-    toggle = at.toggle(key="burton_ae_type1_4hr_pct")
-    toggle.set_value(True).run()
-    assert not at.exception
+    picker = at.multiselect(key="recalc_E54000010_ae_type1_4hr_pct")
+    assert picker.value == ["2018-07", "2020-03"]
+    assert trace(xmr_figure(at), "Process limits")["x"].count(None) == 3
+    assert any("2018-07 (Burton moves)" in plain(c.value) for c in at.caption)
+    # Removing a point writes the URL; the defaults again leave it out.
+    picker.set_value(["2020-03"]).run()
+    assert not at.exception and at.query_params["recalc"] in ("2020-03", ["2020-03"])
+    assert trace(xmr_figure(at), "Process limits")["x"].count(None) == 2
+    at.button(key="recalc_E54000010_ae_type1_4hr_pct_reset").click().run()
+    assert not at.exception and "recalc" not in at.query_params
+    assert at.multiselect(key="recalc_E54000010_ae_type1_4hr_pct").value == ["2018-07", "2020-03"]
+
+
+def test_footprint_frimley_shows_its_gap_never_a_line_across_it():
+    at = deep_link("pages/footprint.py", {"stp": "E54000034", "measure": "ae_type1_4hr_pct"})
+    fig = xmr_figure(at)
+    line = trace(fig, "Value line")["x"]
+    cut = line.index(None)
+    assert line[cut - 1].startswith("2019-04") and line[cut + 1].startswith("2023-06")
+    assert len(trace(fig, "Value")["x"]) == 70
+    assert any("2023-06 (Gap" in plain(c.value) and "49 months" in plain(c.value) for c in at.caption)
+
+
+def test_footprint_recalc_in_the_link_replaces_the_defaults():
+    at = deep_link(
+        "pages/footprint.py", {"stp": "E54000033", "measure": "ae_type1_4hr_pct", "recalc": "2020-03,2021-07"}
+    )
+    assert at.multiselect(key="recalc_E54000033_ae_type1_4hr_pct").value == ["2020-03", "2021-07"]
+    assert trace(xmr_figure(at), "Process limits")["x"].count(None) == 3
+    assert not at.warning
+
+
+def test_footprint_recalc_none_warns_that_limits_span_the_pandemic():
+    at = deep_link("pages/footprint.py", {"stp": "E54000033", "measure": "ae_type1_4hr_pct", "recalc": "none"})
+    assert any("span the pandemic" in w.value for w in at.warning)
+    assert trace(xmr_figure(at), "Process limits")["x"].count(None) == 1
+    assert at.multiselect(key="recalc_E54000033_ae_type1_4hr_pct").value == []
+
+
+def test_footprint_recalc_garbage_gets_a_notice_and_the_defaults():
+    at = deep_link(
+        "pages/footprint.py", {"stp": "E54000034", "measure": "ae_type1_4hr_pct", "recalc": "garbage,2099-01"}
+    )
+    assert any("“garbage”" in w.value and "default" in w.value for w in at.warning)
+    assert trace(xmr_figure(at), "Value line")["x"].count(None) == 2
 
 
 def test_progress_page_draws_the_steps_map_and_journeys():
@@ -139,7 +198,7 @@ def test_your_data_gets_spc_charts_with_twelve_points_or_a_reason(months, spc_ch
     at.switch_page("pages/your_data.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Month by month: Making Data Count charts" in [h.value for h in at.header]
-    spc = [f for f in figures(at) if sum(1 for t in f["data"] if t.get("name") == "Value") >= 1]
+    spc = [f for f in figures(at) if (f["layout"].get("meta") or {}).get("panels")]  # small multiples
     if spc_charts:
         assert spc and spc[-1]["layout"]["meta"]["panels"]["count"] == 3  # one panel per footprint
         assert spc[-1]["layout"]["meta"]["panels"]["columns"] == 5  # a laptop's column, as for the bundled data
