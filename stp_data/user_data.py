@@ -32,7 +32,12 @@ class LoadedFile:
     def described(self) -> str:
         """How a reader should take it: 'vacancies.csv (published 26 Nov 2026 …)', '… (your upload, …)'."""
         how = {"upload": "your upload, this session only", "folder": "the server's data folder"}.get(self.origin)
-        return f"{self.file_name} ({how}, {self.loaded_at})" if how else f"{self.file_name} ({self.loaded_at})"
+        said = f"{self.file_name} ({how}, {self.loaded_at})" if how else f"{self.file_name} ({self.loaded_at})"
+        upload = self.upload
+        if isinstance(upload, ProviderUpload) and upload.joins_bundled and upload.month_files:
+            months = ", ".join(parse_period(m).label for m in sorted(upload.month_files))
+            said += f", NHS England A&E provider file for {months} (months already bundled are not replaced)"
+        return said
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,16 @@ def user_rating_counts(profiles: pd.DataFrame) -> pd.Series:
     return profiles["rating"].value_counts().reindex(list(RATINGS), fill_value=0).rename("count")
 
 
+def _metrics_or_provider(data: bytes, name: str, known_codes: list[str]) -> MetricsUpload:
+    """A folder's table: a provider-level file (e.g. NHS England's monthly A&E CSV) if its columns say so."""
+    from stp_data.upload import read_raw_table
+    from stp_data.upload.provider import parse_provider_files, recognise
+
+    if recognise(read_raw_table(data, name)) is not None:
+        return parse_provider_files([(name, data)], known_codes)
+    return parse_metrics_file(data, name, known_codes)
+
+
 def read_folder(folder: Path, known_codes: list[str], loaded_at: str) -> tuple[list[LoadedFile], list[str]]:
     """Every readable file in an analyst's data folder; a file named *rating* is read as ratings.
 
@@ -161,7 +176,7 @@ def read_folder(folder: Path, known_codes: list[str], loaded_at: str) -> tuple[l
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if path.suffix.lower() not in READABLE:
             continue
-        reader = parse_ratings_file if "rating" in path.name.lower() else parse_metrics_file
+        reader = parse_ratings_file if "rating" in path.name.lower() else _metrics_or_provider
         try:
             upload = reader(path.read_bytes(), path.name, known_codes)
         except DataValidationError as error:

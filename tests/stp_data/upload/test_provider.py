@@ -378,3 +378,13 @@ def test_lookups_load_and_validate(bundle, tmp_path):
     ft.to_csv(tmp_path / "ae_field_test_trusts.csv", index=False)
     with pytest.raises(DataValidationError, match=r"ae_field_test_trusts.csv, row 2, column 'first_month'"):
         trusts.load_field_test_trusts(tmp_path)
+
+
+def test_a_data_folder_reads_provider_files_and_labels_them(bundle, tmp_path):
+    from stp_data.user_data import read_folder
+
+    (tmp_path / MARCH_2026.name).write_bytes(MARCH_2026.read_bytes())
+    loaded, problems = read_folder(tmp_path, bundle.codes, "3 Dec 2026 09:00")
+    assert problems == [] and len(loaded) == 1
+    assert loaded[0].upload.joins_bundled
+    assert "NHS England A&E provider file for March 2026" in loaded[0].described
