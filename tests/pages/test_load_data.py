@@ -446,3 +446,23 @@ def test_intro_says_what_happens_to_files_on_this_server(monkeypatch):
     at = load_page()
     intro = next(m.value for m in at.markdown if "Files stay in this browser session" in m.value)
     assert "nothing is saved" not in intro and "Publish" in intro
+
+
+def test_a_trusts_own_extract_is_read_with_its_roles_prefilled_and_loads():
+    at = load_page()
+    name = "CONSTRUCTED-trust-extract-March-2026.csv"
+    at.get("file_uploader")[0].upload(name, (PROVIDER / name).read_bytes(), "text/csv").run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["4", "4", "0"]
+    roles = {s.label: s.value for s in at.selectbox if s.key and s.key.startswith("provider_role::")}
+    assert roles == {
+        "Organisation code": "Org Code",
+        "Month": "Month",
+        "Numerator": "Seen within 4 hours",
+        "Denominator": "Attendances",
+    }
+    unmapped = next(d.value for d in at.dataframe if "share of all (%)" in d.value.columns)
+    assert unmapped["org_code"].tolist() == ["X9999"]
+    at.button(key="confirm_upload").click().run()
+    assert not at.exception
+    assert any("Loaded" in s.value for s in at.success)

@@ -388,3 +388,10 @@ def test_a_data_folder_reads_provider_files_and_labels_them(bundle, tmp_path):
     assert problems == [] and len(loaded) == 1
     assert loaded[0].upload.joins_bundled
     assert "NHS England A&E provider file for March 2026" in loaded[0].described
+
+
+def test_a_utf8_bom_and_windows_line_endings_read_the_same(bundle):
+    data = b"\xef\xbb\xbf" + APRIL_2021.read_bytes().replace(b"\n", b"\r\n")
+    upload = parse_provider_files([("bom.csv", data)], bundle.codes)
+    assert upload.columns.period == "Period"
+    assert figures(upload, "2021-04") == figures(read(APRIL_2021, bundle), "2021-04")
