@@ -102,6 +102,7 @@ GAP_NAME = "Missing or partial return"
 RECLASSIFICATION_NAME = "Reclassification (step)"
 RECLASSIFICATION_SYMBOL = "diamond-open"
 BREAK_COLOUR = NHS_DARK_GREY
+GAP_SHADE = "rgba(123,125,125,0.12)"  # months with no figure
 LABEL_ROWS = 3  # break labels step down the top of the plot so neighbours never overlap
 
 
@@ -209,7 +210,10 @@ def xmr_chart(
                 y=series.loc[chosen, "value"].astype(float).round(decimals),
                 mode="markers",
                 name=name,
-                marker={"symbol": FLAG_SYMBOL, "size": 18, "color": TEXT, "line": {"width": 3, "color": TEXT}},
+                # Field-test months run for years: a lighter mark, so the points' colours still read through.
+                marker={"symbol": FLAG_SYMBOL, "size": 12, "color": NHS_DARK_GREY, "line": {"width": 1.5}}
+                if name == FIELD_TEST_NAME
+                else {"symbol": FLAG_SYMBOL, "size": 18, "color": TEXT, "line": {"width": 3, "color": TEXT}},
                 customdata=[
                     [plotly_text(str(p)), plotly_text(t), plotly_text(str(n)) if notes is not None else ""]
                     for p, t, n in zip(
@@ -269,7 +273,18 @@ def _draw_breaks(fig: go.Figure, series: pd.DataFrame, breaks: Sequence) -> None
     """Each recalculation point as a vertical line at the start of its period, labelled with its short reason
     (the full reason in the label's hover and the page's caption)."""
     ends = dict(zip(series["period"].astype(str), pd.to_datetime(series["period_end"]), strict=True))
-    monthly = spc.is_monthly(series["period"].astype(str))
+    periods = series["period"].astype(str).tolist()
+    monthly = spc.is_monthly(periods)
+    if monthly:  # the months with no figure, shaded: nothing is drawn or filled in there
+        for restart in spc.gap_starts(periods):
+            before = pd.Period(periods[periods.index(restart) - 1], freq="M")
+            fig.add_vrect(
+                x0=(before + 1).start_time,
+                x1=pd.Period(restart, freq="M").start_time,
+                fillcolor=GAP_SHADE,
+                line_width=0,
+                layer="below",
+            )
     for index, point in enumerate(breaks):
         if point.period not in ends:
             continue
@@ -423,11 +438,11 @@ POINT_GROUPS = {
     spc.NEUTRAL_HIGH: "neutral",
     spc.NEUTRAL_LOW: "neutral",
 }
-GROUP_NAMES = {
-    "concern": ("Special cause: concern", CONCERN),
-    "improvement": ("Special cause: improvement", IMPROVEMENT),
-    "neutral": ("Special cause: neither better nor worse", NEUTRAL),
-    "common": ("Common cause", COMMON),
+GROUP_NAMES = {  # the legend's short name, the colour, and what the hover says
+    "concern": ("Concern", CONCERN, "Special cause: concern"),
+    "improvement": ("Improvement", IMPROVEMENT, "Special cause: improvement"),
+    "neutral": ("Special cause", NEUTRAL, "Special cause: neither better nor worse"),
+    "common": ("Common cause", COMMON, "Common cause"),
 }
 # Drawn in this order, each one trace across every panel (lines broken between panels with None); a kind no panel
 # has is left out (the figure's meta lists each drawn trace's points per panel).
@@ -624,25 +639,28 @@ def _panel_traces(panels: _Panels, unit: str) -> tuple[list[go.Scatter], list[st
         "target": _legend_line(xy["target"], "Target", TARGET, "dash"),
         "line": go.Scatter(**xy["line"], mode="lines", name="Value line", line={"color": COMMON, "width": 1}, **skip),
     }
-    for group, (name, colour) in GROUP_NAMES.items():
+    for group, (name, colour, meaning) in GROUP_NAMES.items():
         traces[group] = go.Scatter(
             **xy[group],
             mode="markers",
             name=name,
-            legendgroup="value",
+            legendgroup=group,
             marker={"size": 4, "color": colour, "line": {"width": 0}},
             customdata=panels.extra[group],
             meta=[unit],
-            hovertemplate=f"<b>%{{customdata[0]}}</b>: %{{customdata[1]}} %{{meta[0]}}<br>{plotly_text(name)}"
+            hovertemplate=f"<b>%{{customdata[0]}}</b>: %{{customdata[1]}} %{{meta[0]}}<br>{plotly_text(meaning)}"
             "<extra></extra>",
         )
+    # Named in the page's key (⚑), not the legend, which stays one line under the panels.
     flag = {"symbol": FLAG_SYMBOL, "size": 7, "color": TEXT, "line": {"width": 1.5, "color": TEXT}}
     traces["field_test"] = go.Scatter(
         **xy["field_test"],
         mode="markers",
         name=FIELD_TEST_NAME,
         legendgroup="flagged",
-        marker=flag,
+        showlegend=False,
+        # Field-test months run for years: a lighter mark, so the points' colours still read through.
+        marker={**flag, "size": 5, "color": NHS_DARK_GREY, "line": {"width": 1, "color": NHS_DARK_GREY}},
         customdata=panels.extra["field_test"],
         hovertemplate="<b>%{customdata[0]} ⚑</b> "
         + plotly_text(FIELD_TEST_TEXT).replace("{orgs}", "%{customdata[1]}")
@@ -653,6 +671,7 @@ def _panel_traces(panels: _Panels, unit: str) -> tuple[list[go.Scatter], list[st
         mode="markers",
         name=GAP_NAME,
         legendgroup="flagged",
+        showlegend=False,
         marker=flag,
         customdata=panels.extra["gap"],
         hovertemplate="<b>%{customdata[0]} ⚑</b> %{customdata[1]}<extra></extra>",
