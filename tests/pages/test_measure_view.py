@@ -39,3 +39,14 @@ def test_emergency_care_view_marks_gaps_and_leaves_the_trend_to_the_spc_charts(i
     view = build_measure_view(*inputs, s.EMERGENCY_CARE, "ae_type1_4hr_pct", "2016-12", None)
     assert view.trend is None and list(view.gaps) == ["E54000009"]
     assert view.table.set_index("Code").loc["E54000009", "Gap"] == "⚑"
+
+
+def test_emergency_care_table_says_what_a_field_test_month_is(inputs):
+    # January 2020: 13 footprints had a field-test trust; Frimley's only major A&E was one, so it has no figure.
+    view = build_measure_view(*inputs, s.EMERGENCY_CARE, "ae_type1_4hr_pct", "2020-01", None)
+    table = view.table.set_index("Code")
+    assert len(view.gaps) == 13 and "E54000034" in view.gaps
+    frimley = table.loc["E54000034"]
+    assert frimley["Gap"] == "⚑" and frimley["Value"] != frimley["Value"]  # empty: never filled in
+    assert "field-test site" in frimley["Gap in the returns"]
+    assert "field-test site" in table.loc["E54000005", "Gap in the returns"] and table.loc["E54000005", "Value"] > 0

@@ -205,3 +205,11 @@ def test_your_data_gets_spc_charts_with_twelve_points_or_a_reason(months, spc_ch
     else:
         assert not spc
         assert any("fewer than 12 points" in i.value for i in at.info)
+
+
+def test_footprint_winter_beds_keep_their_winters_whatever_the_link_says():
+    query = {"stp": "E54000009", "measure": "ga_bed_occupancy_pct_weekly", "recalc": "2020-03"}
+    at = deep_link("pages/footprint.py", query)
+    assert any("keep their winter breaks" in c.value for c in at.caption)
+    assert trace(xmr_figure(at), "Process limits")["x"].count(None) == 3  # three winters
+    assert not at.multiselect
