@@ -465,11 +465,14 @@ def provider_report(upload: ProviderUpload, name: str) -> None:
     names = page_data.current().names
     new_months: list[str] = []
     if upload.joins_bundled:
-        new_months, overlap, differences = compare_with_bundled(upload.accepted, shared.bundle().metrics)
+        bundled = shared.bundle().metrics
+        new_months, overlap, differences = compare_with_bundled(upload.accepted, bundled)
+        last = bundled.loc[bundled["measure"] == "ae_type1_attendances", "period"].max()
         for month in new_months:
             st.success(
                 escape_markdown(
-                    f"{period_words.parse_period(month).label}: not in the bundled data (which ends February 2026): "
+                    f"{period_words.parse_period(month).label}: not in the bundled data (which ends "
+                    f"{period_words.parse_period(last).label}): "
                     f"it extends every chart and SPC verdict once you use it (from your file "
                     f"{upload.month_files.get(month, name)})."
                 ),
