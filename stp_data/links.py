@@ -80,7 +80,7 @@ def _selection(event: object) -> dict:
     return selection if isinstance(selection, dict) else {}
 
 
-VIEW_PARAMS = ("stp", "measure", "period", "at", "recalc", "mode")
+VIEW_PARAMS = ("stp", "measure", "period", "at", "recalc", "ae_by", "mode")
 
 # ?recalc= on the footprint page: the months (YYYY-MM, comma-separated) at which an XmR chart's limits restart,
 # replacing the default points; "none" for one set of limits; absent for the defaults. A link from before the

@@ -161,7 +161,9 @@ def progress_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Data
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+# 44 footprints x 9 emergency care measures at their default points (396, all built by the warm-up), plus room for
+# the points viewers choose: at 256 the warm-up evicted its own first entries.
+@st.cache_resource(show_spinner=False, max_entries=512)
 def default_footprint_xmr(code: str, measure: str, recalc: tuple[str, ...] | None = None):
     """A footprint's XmR chart of a bundled measure (charts.spc.FootprintXmr): the same for every viewer (a user's
     own measures never share a bundled measure's id), built once per footprint, measure and recalculation points:
