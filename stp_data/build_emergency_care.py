@@ -275,7 +275,8 @@ def main(reference: str) -> None:
     }.items():
         frame.to_csv(OUT / name, index=False)
         size = (OUT / name).stat().st_size
-        print(f"{name}: {len(frame)} rows, {frame['code'].nunique() if 'code' in frame else 0} footprints, {size:,} bytes")
+        footprints = frame["code"].nunique() if "code" in frame else 0
+        print(f"{name}: {len(frame)} rows, {footprints} footprints, {size:,} bytes")
 
 
 if __name__ == "__main__":
