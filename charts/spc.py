@@ -681,15 +681,23 @@ def _panel_traces(panels: _Panels, unit: str) -> tuple[list[go.Scatter], list[st
 
 
 def _title(index: int, columns: int, grid: dict, text: str, name: str) -> dict:
-    """A panel's title centred above its cell, as make_subplots places a subplot title."""
+    """A panel's title above its cell: centred, as make_subplots places a subplot title, except in the outer columns,
+    where it is held to the cell's outer edge so that a long badge ("H Improvement (high)" at a board's 18 px) is
+    never cut off at the figure's edge."""
     (x0, x1), (_, y1) = _cell(index, columns, grid)
+    column = index % columns
+    x, anchor = ((x0 + x1) / 2, "center")
+    if column == columns - 1 and columns > 1:
+        x, anchor = x1, "right"
+    elif column == 0 and columns > 1:
+        x, anchor = x0, "left"
     return {
         "text": text,
-        "x": (x0 + x1) / 2,
+        "x": x,
         "y": y1,
         "xref": "paper",
         "yref": "paper",
-        "xanchor": "center",
+        "xanchor": anchor,
         "yanchor": "bottom",
         "showarrow": False,
         "font": {"size": BASE_FONT_SIZE - 4},
@@ -798,7 +806,8 @@ def relayout_small_multiples(
         badge = annotation["text"].split("<br>")[-1]
         name = html.unescape(annotation.get("hovertext") or "")
         title = _title(index, columns, grid, f"{panel_name(name, width)}<br>{badge}", name)
-        annotation.update({key: title[key] for key in ("text", "x", "y")})  # its font as it was (e.g. for_board's)
+        # Its font as it was (e.g. for_board's).
+        annotation.update({key: title[key] for key in ("text", "x", "y", "xanchor")})
     layout["meta"] = {**layout["meta"], "panels": {**info, "columns": columns, "panel_height": panel_height}}
     layout["height"] = grid["height"]
     layout.setdefault("margin", {}).update(t=grid["top"], b=grid["bottom"])

@@ -96,7 +96,12 @@ def test_unpublished_rating_says_so():
     at = run({"stp": "E54000013"})
     assert titles(at) == ["Lincolnshire"]
     assert any("not published" in h.value for h in at.header)
-    assert any("Not published" in str(df.value) for df in at.dataframe)
+    # Nine unpublished domain results are one sentence, not nine rows; the space goes to ten years of A&E.
+    text = " ".join(m.value for m in at.markdown)
+    assert "No public source gives this footprint's results in any of the 9 domains." in text
+    assert not any("Domain" in df.value.columns for df in at.dataframe)
+    labels = [m.label for m in at.metric]
+    assert "2016/17" in labels and "12 months to Feb 2026" in labels
 
 
 def test_footprint_page_without_a_code_asks_for_one():
