@@ -41,8 +41,8 @@ def ae_then_and_now(detail: FootprintDetail) -> None:
     for column, row in zip(st.columns(len(years)), years.itertuples(), strict=True):
         value = "not published" if row.footprint is None or pd.isna(row.footprint) else f"{row.footprint:.1f}%"
         england = "" if row.england is None or pd.isna(row.england) else f"England {row.england:.1f}%"
-        column.metric(row.years, value, help=f"{england}; {row.months} months with a 4-hour figure")
-        column.caption(england)
+        column.metric(row.years, value, help=f"{row.span}: {row.months} months with a 4-hour figure")
+        column.caption(f"{row.span} · {england}")
     st.caption(emergency.CAVEAT_PROVIDER)
 
 

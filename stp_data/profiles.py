@@ -89,7 +89,7 @@ def _basis_words(basis: str) -> str:
 
 # The A&E type-1 4-hour figure over a year: the sums of its counts (never an average of monthly percentages).
 AE_WITHIN, AE_REPORTED = "ae_type1_within4hr", "ae_type1_attendances_4hr_reported"
-FIRST_YEAR = ("2016-04", "2017-03", "2016/17")
+FIRST_YEAR = ("2016-04", "2017-03", "2016/17", "Apr 2016 – Mar 2017")
 
 
 @dataclass(frozen=True)
@@ -119,21 +119,23 @@ class FootprintDetail:
 def ae_years(metrics: pd.DataFrame, code: str) -> pd.DataFrame:
     """A&E type-1 4-hour % for 2016/17 and the latest 12 months: the footprint's and England's, from summed counts.
 
-    Columns: years (label), footprint, england, months (the footprint's months with a 4-hour figure). Empty when
-    the counts are not in the metrics (a user's boundaries with other codes, say)."""
+    Columns: years (a short label), span (its months), footprint, england, months (the footprint's months with a
+    4-hour figure). Empty when the counts are not in the metrics (a user's boundaries with other codes, say)."""
     counts = metrics.loc[metrics["measure"].isin([AE_WITHIN, AE_REPORTED]), ["code", "measure", "period", "value"]]
     if counts.empty:
-        return pd.DataFrame(columns=["years", "footprint", "england", "months"])
+        return pd.DataFrame(columns=["years", "span", "footprint", "england", "months"])
     months = sorted(counts["period"].unique())
     last = months[-1]
-    latest = (months[-12] if len(months) >= 12 else months[0], last, f"12 months to {_month_label(last)}")
+    start = months[-12] if len(months) >= 12 else months[0]
+    latest = (start, last, "Latest 12 months", f"{_month_label(start)} – {_month_label(last)}")
     rows = []
-    for first, final, label in (FIRST_YEAR, latest):
+    for first, final, label, span in (FIRST_YEAR, latest):
         window = counts.loc[counts["period"].between(first, final)]
         mine = window.loc[window["code"] == code]
         rows.append(
             {
                 "years": label,
+                "span": span,
                 "footprint": _percent(mine),
                 "england": _percent(window),
                 "months": int(mine.loc[mine["measure"] == AE_REPORTED, "period"].nunique()),

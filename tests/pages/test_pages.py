@@ -101,7 +101,8 @@ def test_unpublished_rating_says_so():
     assert "No public source gives this footprint's results in any of the 9 domains." in text
     assert not any("Domain" in df.value.columns for df in at.dataframe)
     labels = [m.label for m in at.metric]
-    assert "2016/17" in labels and "12 months to Feb 2026" in labels
+    assert "2016/17" in labels and "Latest 12 months" in labels
+    assert any("Mar 2025 – Feb 2026" in c.value for c in at.caption)
 
 
 def test_footprint_page_without_a_code_asks_for_one():
