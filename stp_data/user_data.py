@@ -57,7 +57,7 @@ class UserMonth:
 def user_months(bundle: Bundle, loaded: list[LoadedFile]) -> list[UserMonth]:
     """Which months of the bundled series come from the user's files, oldest first (one per month: the first
     file loaded that gives it, as with_user_metrics joins them)."""
-    taken = set(bundle.metrics.loc[bundle.metrics["measure"].isin(_joined_measures(loaded)), "period"])
+    taken = set(bundle.metrics.loc[bundle.metrics["measure"].isin(joined_measures(loaded)), "period"])
     months: dict[str, UserMonth] = {}
     for item in loaded:
         upload = item.upload
@@ -69,7 +69,8 @@ def user_months(bundle: Bundle, loaded: list[LoadedFile]) -> list[UserMonth]:
     return [months[p] for p in sorted(months)]
 
 
-def _joined_measures(loaded: list[LoadedFile]) -> set[str]:
+def joined_measures(loaded: list[LoadedFile]) -> set[str]:
+    """Bundled measures whose series the user's provider files extend (their new months join the bundled ids)."""
     return {
         m
         for item in loaded
@@ -90,7 +91,7 @@ def _new_months_only(bundle: Bundle, upload: ProviderUpload, joined: set[tuple[s
 
 def _bundled_keys(bundle: Bundle, loaded: list[LoadedFile]) -> set[tuple[str, str]]:
     """(measure, month) pairs the bundle has, for the measures a provider file joins (empty when none does)."""
-    measures = _joined_measures(loaded)
+    measures = joined_measures(loaded)
     if not measures:
         return set()
     rows = bundle.metrics.loc[bundle.metrics["measure"].isin(measures), ["measure", "period"]].drop_duplicates()

@@ -22,7 +22,14 @@ from settings import USER_THEME
 from stp_data import ratings
 from stp_data.loading import Bundle
 from stp_data.profiles import FootprintDetail, footprint_detail
-from stp_data.user_data import LoadedFile, user_months, user_rating_counts, with_user_metrics, with_user_ratings
+from stp_data.user_data import (
+    LoadedFile,
+    joined_measures,
+    user_months,
+    user_rating_counts,
+    with_user_metrics,
+    with_user_ratings,
+)
 from ui import cache, publish, session
 
 USER_RATINGS_NOTE = "Counts: the loaded ratings file named in the banner above, not NHS England's published split."
@@ -47,6 +54,14 @@ class PageData:
     user_ratings: bool = False
     user_boundaries: bool = False
     names: dict[str, str] = field(default_factory=dict)
+    joined_measures: frozenset[str] = frozenset()  # bundled measures a provider file extends with new months
+
+    def shares_bundled(self, measure: str) -> bool:
+        """Whether this measure's figures are exactly the bundled ones (so the shared, cached charts are right):
+        a bundled measure that no loaded provider file extends."""
+        return self.bundled_only or (
+            measure in cache.bundle().measures_with_data and measure not in self.joined_measures
+        )
 
     @property
     def bundled_only(self) -> bool:
@@ -159,6 +174,7 @@ def build() -> PageData:
         user_ratings=user_ratings,
         user_boundaries=boundaries is not None,
         names=cache.footprint_names(),
+        joined_measures=frozenset(joined_measures(files)),
     )
 
 

@@ -163,7 +163,7 @@ def default_ae_view(by: str) -> AeView:
 def ae_section(data: page_data.PageData) -> None:
     head = st.container()  # the heading above the selector, written once the data's months are known
     by = state.url_selectbox("Group footprints by", list(AE_BY), param="ae_by", format_func=AE_BY.get)
-    if data.user_ratings:
+    if data.user_ratings or not data.shares_bundled(ae.WITHIN):  # a user's ratings, or months from their files
         view = build_ae_view(data.bundle.metrics, data.bundle.measures, data.profiles, by)
     else:
         view = default_ae_view(by)

@@ -57,7 +57,7 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
     """All footprints' SPC charts on one screen, concern first, and the same as a table."""
     bundle, names = data.bundle, data.names
     info = measure_info(bundle, measure)
-    bundled = data.bundled_only or measure in set(cache.bundle().measures["measure"])
+    bundled = data.shares_bundled(measure)
     if bundled:
         results, fig = cache.default_spc(measure), cache.default_small_multiples(measure)
     else:
@@ -191,7 +191,12 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
     recalculation points drawn and listed with their reasons (?recalc= replaces the defaults)."""
     bundle = data.bundle
     info = measure_info(bundle, measure)
-    series = emergency.footprint_series(bundle.metrics, bundle.flags, measure, code)
+    shared = data.shares_bundled(measure)  # the same for every viewer: the series and chart come from the cache
+    series = (
+        cache.default_footprint_xmr(code, measure).series
+        if shared
+        else emergency.footprint_series(bundle.metrics, bundle.flags, measure, code)
+    )
     if series.empty:
         st.info(f"No figures for this footprint: {info['name']} is not published for it.")
         return
@@ -200,7 +205,7 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
     choice = RecalcChoice(None) if weekly else parse_recalc_param(raw, set(_months_in(series)))
     if choice.notice:
         st.warning(escape_markdown(choice.notice))
-    if measure in set(cache.bundle().measures["measure"]):  # bundled series: the same for every viewer
+    if shared:
         chart = cache.default_footprint_xmr(code, measure, choice.months)
     else:
         chart = spc_charts.footprint_xmr(bundle, code, measure, recalc=choice.months)

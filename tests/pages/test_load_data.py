@@ -435,8 +435,13 @@ def test_a_new_month_joins_the_bundled_series_and_is_labelled():
     at.query_params["stp"] = "E54000007"
     at.switch_page("pages/footprint.py").run()
     assert not at.exception
+    # The shared, cached charts of the bundled series must not be shown: the SPC verdict is read at March 2026.
+    assert any("Icons are read at the latest month, 2026-03." in m.value.replace("\\", "") for m in at.markdown)
     at.switch_page("pages/emergency_care.py").run()
     assert not at.exception
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception
+    assert any("Apr 2016 – Mar 2026" in h.value for h in at.header)
 
 
 def test_intro_says_what_happens_to_files_on_this_server(monkeypatch):
