@@ -11,7 +11,7 @@ import html
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -847,6 +847,10 @@ class FootprintXmr:
     figure: go.Figure
     points: tuple  # emergency.RecalcPoint, oldest first: where the limits restart and why
     suggested: Mapping[str, str]  # month -> note: reclassifications, offered as points to add
+    # Worked out once with the chart (a warm footprint switch should only draw): the default points (month -> label,
+    # reason) and the segments with trial limits (first, last, points).
+    defaults: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    trial: tuple[tuple[str, str, int], ...] = ()
 
 
 def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[str] | None = None) -> FootprintXmr:
@@ -875,4 +879,14 @@ def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[s
         breaks=points,
         reclassified=suggested,
     )
-    return FootprintXmr(series, result, fig, points, suggested)
+    trial = spc.segments(result.points)
+    trial = trial.loc[trial["trial"]]
+    return FootprintXmr(
+        series,
+        result,
+        fig,
+        points,
+        suggested,
+        defaults=emergency.default_recalc_months(code, measure, bundle.flags),
+        trial=tuple((str(r.first), str(r.last), int(r.points)) for r in trial.itertuples()),
+    )

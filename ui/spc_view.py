@@ -102,14 +102,12 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
             st.markdown(f"- {escape_markdown(caveat)}")
 
 
-def recalc_caption(chart) -> str:
+def recalc_caption(chart: spc_charts.FootprintXmr) -> str:
     """Where the limits restart and why, and which limits are trial limits: printed under the footprint's chart."""
     parts = [f"{p.period} ({p.label}): {p.reason}" for p in chart.points]
     text = ("Limits recalculated from " + "; ".join(parts) + ".") if parts else "One set of limits."
-    trial = spc.segments(chart.result.points)
-    trial = trial.loc[trial["trial"]]
-    if not trial.empty:
-        spans = ", ".join(f"{row.first} – {row.last} ({row.points} points)" for row in trial.itertuples())
+    if chart.trial:
+        spans = ", ".join(f"{first} – {last} ({points} points)" for first, last, points in chart.trial)
         text += (
             f" Trial limits (fewer than {spc.TRIAL_POINTS} points, NHSRplotthedots' convention): {spans}; they "
             "may move as months are added."
@@ -139,10 +137,10 @@ def _reset_recalc(key: str) -> None:
 
 
 def recalc_controls(
-    code: str, measure: str, series: pd.DataFrame, chart, choice: RecalcChoice, flags: pd.DataFrame
+    code: str, measure: str, series: pd.DataFrame, chart: spc_charts.FootprintXmr, choice: RecalcChoice
 ) -> None:
     """Add or remove recalculation points (kept in the URL as ?recalc=), or go back to the defaults."""
-    defaults = emergency.default_recalc_months(code, measure, flags)
+    defaults = chart.defaults
     months = _months_in(series)
     default_months = tuple(m for m in defaults if m in months)
     current = default_months if choice.months is None else choice.months
@@ -238,7 +236,7 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
                 "Winter series keep their winter breaks: the link's recalculation points apply to monthly charts."
             )
     else:
-        recalc_controls(code, measure, series, chart, choice, bundle.flags)
+        recalc_controls(code, measure, series, chart, choice)
     controls.chart_downloads(
         chart.figure, name=f"stp-{code}-{measure}-spc", title=f"{name}: {info['name']}", source=source_line(info)
     )
