@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from exports.packs import Pack, Pictures, Progress, needed_pictures
+from exports.pack_model import Pack, Progress
+from exports.pack_pictures import Pictures, needed_pictures
 from exports.pdf import pack_pdf
 from exports.pptx import pack_pptx
 

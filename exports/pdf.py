@@ -20,7 +20,8 @@ from fpdf.fonts import FontFace
 from PIL import Image
 
 import settings
-from exports.packs import NOT_PUBLISHED, Pack, Pictures, Progress, Slide, Table, needed_pictures, shown_label
+from exports.pack_model import NOT_PUBLISHED, Pack, Progress, Slide, Table, shown_label
+from exports.pack_pictures import Pictures, needed_pictures
 from settings import rgb
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")

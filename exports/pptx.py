@@ -20,7 +20,8 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 import settings
-from exports.packs import ChartData, Pack, Pictures, Progress, Slide, Table, needed_pictures, shown_label
+from exports.pack_model import ChartData, Pack, Progress, Slide, Table, shown_label
+from exports.pack_pictures import Pictures, needed_pictures
 
 SLIDE_W_EMU, SLIDE_H_EMU = Emu(12_192_000), Emu(6_858_000)  # PowerPoint's own 16:9 (13.333 x 7.5 in)
 SLIDE_W, SLIDE_H = SLIDE_W_EMU.inches, SLIDE_H_EMU.inches
