@@ -2,7 +2,7 @@
 
 The model alone: `exports.pptx` and `exports.pdf` lay these slides out as PowerPoint and A4 pages and need nothing
 else from the pack builders. What goes on the slides is decided by scope: `exports.pack_england`,
-`exports.pack_region` and `exports.pack_footprint` (shared slides in `exports.pack_slides`).
+`exports.pack_region`, `exports.pack_footprint` and `exports.pack_compare` (shared slides in `exports.pack_slides`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[float, str], None]
 
-FOOTPRINT, REGION, ENGLAND = "footprint", "region", "England"
+FOOTPRINT, REGION, ENGLAND, COMPARE = "footprint", "region", "England", "compare"
 BUNDLED = "bundled"
 NOT_PUBLISHED = "Not published"
 NO_ENGLAND = "No England figure"
@@ -91,15 +91,17 @@ class Slide:
 
 @dataclass(frozen=True)
 class Pack:
-    scope: str  # FOOTPRINT, REGION or ENGLAND
-    name: str  # footprint name, region name or "England"
-    code: str  # footprint code, a slug of the region, or "england": for file names
+    scope: str  # FOOTPRINT, REGION, ENGLAND or COMPARE
+    name: str  # footprint name, region name, "England" or "Comparison of n footprints (…)"
+    code: str  # footprint code, a slug of the region, "england", or the compared codes joined by "-"
     data_label: str
     as_of: str  # every date the pack's data are as of: the PDF's header on every page
     slides: tuple[Slide, ...]
 
     @property
     def file_stem(self) -> str:
+        if self.scope == COMPARE:
+            return f"stp-compare-{self.code}"
         return f"stp-pack-{self.code}"
 
     def pictures(self) -> list[Picture]:

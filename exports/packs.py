@@ -1,4 +1,5 @@
-"""What a board pack says, independent of its format: a list of slides for England, a region or a footprint.
+"""What a board pack says, independent of its format: a list of slides for England, a region, a footprint or a
+comparison of footprints.
 
 A façade: every caller imports from here, and the content lives by scope in
 
@@ -8,7 +9,7 @@ A façade: every caller imports from here, and the content lives by scope in
 - `exports.pack_words`: dates, numbers and sources as a board reads them;
 - `exports.pack_pictures`: each picture rendered once (kaleido) for both formats;
 - `exports.pack_slides`: slides shared by several scopes (title, map, bell curve, gauges, trend, sources);
-- `exports.pack_england`, `exports.pack_region`, `exports.pack_footprint`: one scope each.
+- `exports.pack_england`, `exports.pack_region`, `exports.pack_footprint`, `exports.pack_compare`: one scope each.
 
 Pure: no Streamlit. Given the same objects the screen uses (ui.page_data.PageData), so a pack shows what the
 viewer sees, labelled with whose data it is.
@@ -16,11 +17,13 @@ viewer sees, labelled with whose data it is.
 
 from __future__ import annotations
 
+from exports.pack_compare import MAX_COMPARED, MIN_COMPARED, compare_pack
 from exports.pack_england import england_pack
 from exports.pack_footprint import footprint_pack
 from exports.pack_inputs import PackInputs, bundled_inputs, data_label
 from exports.pack_model import (
     BUNDLED,
+    COMPARE,
     ENGLAND,
     FOOTPRINT,
     NO_ENGLAND,
@@ -67,8 +70,11 @@ from exports.pack_words import (
 __all__ = [
     "BELL_PICTURE_TITLE",
     "BUNDLED",
+    "COMPARE",
     "ENGLAND",
     "FOOTPRINT",
+    "MAX_COMPARED",
+    "MIN_COMPARED",
     "NOT_PUBLISHED",
     "NO_ENGLAND",
     "PICTURE_SCALE",
@@ -85,6 +91,7 @@ __all__ = [
     "Table",
     "as_of",
     "bundled_inputs",
+    "compare_pack",
     "data_label",
     "england_pack",
     "flagged_periods",

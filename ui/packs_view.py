@@ -1,4 +1,5 @@
-"""Board packs on the page: PowerPoint and PDF for a footprint, an NHS England region or all of England.
+"""Board packs on the page: PowerPoint and PDF for a footprint, an NHS England region, all of England, or a
+comparison of 2 to 6 footprints (scope "compare", key "E54000033,E54000034,…").
 
 Built on request with a progress bar (the England pack draws maps and charts: a few seconds), from the same
 figures the screen shows, for the data this session is looking at, and kept per data version: for the bundled
@@ -70,6 +71,8 @@ def _build(
     inputs = pack_inputs(data)
     if scope == "footprint":
         pack = packs.footprint_pack(inputs, key)
+    elif scope == "compare":  # key: the footprints' codes joined by commas, in the compare page's order
+        pack = packs.compare_pack(inputs, [code for code in key.split(",") if code])
     elif scope == "region":
         pack = packs.region_pack(inputs, key)
     else:
