@@ -36,16 +36,21 @@ from stp_data import metrics as m
 from stp_data.links import source_links
 
 STAGE_WORDS = {"devolution": "as a devolution area", "shadow ACS": "as a shadow ACS"}
-MIN_COMPARED, MAX_COMPARED = 2, 6  # the compare page's limits: fewer is a footprint pack, more does not read
+MIN_COMPARED, MAX_COMPARED = 2, 6
+# The pack's name heads every PDF page and titles the .pptx (a 255-character property): six long names do not fit.
+MAX_NAME = 160  # the compare page's limits: fewer is a footprint pack, more does not read
 BETTER, WORSE = "▲", "▼"  # better / worse than England by the measure's polarity, not up / down
 # One line per footprint, England in the text colour: Okabe-Ito, distinguishable with the common colour-blindnesses.
 LEGEND_PER_ROW = 3  # names of footprints are long: about three fit across the PDF's line chart
 COMPARE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 AE_MEASURE = emergency.AE_PCT
 AE_THEME = settings.EMERGENCY_CARE
-SPINE_KEY = (
-    f"{BETTER} better than England, {WORSE} worse, by each measure's polarity (unmarked: neutral or no England "
-    "figure). Finance is left out: the plans' figures are not on one basis and are never ranked."
+SPINE_KEY = (  # one line under the title: the table needs the room
+    f"{BETTER} better than England, {WORSE} worse, by the measure's polarity. Finance is left out: never ranked."
+)
+SPINE_NOTE = (
+    "Unmarked: a neutral measure, no England figure, or the same as England. Finance is left out because the "
+    "plans' figures are not on one basis and the dashboard never ranks them."
 )
 
 
@@ -88,7 +93,9 @@ def compare_pack(inputs: PackInputs, codes: Sequence[str]) -> Pack:
         slides.append(icons)
     slides.append(_journey_slide(inputs, people))
     slides.append(sources_slide(inputs, _sources(inputs, people, themes), "comparison", boundaries=False))
-    name = f"Comparison of {len(people)} footprints ({', '.join(names)})"
+    name = f"Comparison of {len(people)} footprints"
+    if len(name) + len(", ".join(names)) + 3 <= MAX_NAME:
+        name += f" ({', '.join(names)})"
     return Pack(COMPARE, name, "-".join(codes), inputs.data_label, as_of(inputs.bundle, themes), tuple(slides))
 
 
@@ -242,7 +249,7 @@ def _spine_slide(inputs: PackInputs, people: list[pd.Series], themes: list[str])
         )
         + "; each measure at its latest period",
         alt_text=f"{title}. Table of {len(table.rows)} measures, one row each: the measure with its unit and "
-        f"period, England, then each footprint's value. {described} {SPINE_KEY}{finance}",
+        f"period, England, then each footprint's value. {described} {SPINE_KEY} {SPINE_NOTE}{finance}",
         table=table,
     )
 

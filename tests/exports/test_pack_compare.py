@@ -243,3 +243,17 @@ def test_pdf_renders_every_page_a4_with_data_as_of(pack, files, inputs, tmp_path
     )
     images = sorted(tmp_path.glob("compare-*.png"))
     assert len(images) == int(trend_page) and all(image.stat().st_size > 5_000 for image in images)
+
+
+def test_six_long_names_still_make_a_powerpoint_whose_spine_fits_the_slide(inputs):
+    """The longest footprint names: the file's title property (255 characters at most) and the spine's table."""
+    from exports.pptx import pack_pptx
+
+    longest = inputs.profiles.assign(length=inputs.profiles["name"].str.len()).nlargest(6, "length")["code"]
+    pack = packs.compare_pack(inputs, list(longest))
+    assert pack.name == "Comparison of 6 footprints"
+    deck = Presentation(io.BytesIO(pack_pptx(pack)))  # native charts only: no picture to render
+    spine = deck.slides[SLIDES.index("spine")]
+    (table,) = [shape for shape in spine.shapes if shape.has_table]
+    (source,) = [shape for shape in spine.shapes if shape.name == SOURCE_NAME]
+    assert table.top + table.height <= source.top
