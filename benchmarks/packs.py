@@ -1,4 +1,5 @@
-"""Time to build the board packs: England PowerPoint and PDF (and one footprint), median of 3 runs.
+"""Time to build the board packs: England PowerPoint and PDF (and one footprint, and a comparison of four
+footprints), median of 3 runs.
 
     .venv/bin/python benchmarks/packs.py [--runs 3]
 
@@ -26,6 +27,7 @@ from exports.png import shutdown_renderer, warm_up_renderer
 from exports.pptx import pack_pptx
 
 FRIMLEY = "E54000034"
+COMPARED = ["E54000033", "E54000034", "E54000035", "E54000007"]  # Sussex, Frimley, Surrey Heartlands, Manchester
 
 
 def median_seconds(build: Callable[[], object], runs: int) -> tuple[float, list[float]]:
@@ -56,6 +58,11 @@ def main() -> None:
         ),
         "Footprint PDF (Frimley)": lambda: pack_pdf(packs.footprint_pack(inputs, FRIMLEY), pictures=packs.Pictures()),
         "Footprint both (pictures once)": lambda: build_files(packs.footprint_pack(inputs, FRIMLEY)),
+        "Compare PowerPoint (4 footprints)": lambda: pack_pptx(
+            packs.compare_pack(inputs, COMPARED), pictures=packs.Pictures()
+        ),
+        "Compare PDF (4 footprints)": lambda: pack_pdf(packs.compare_pack(inputs, COMPARED), pictures=packs.Pictures()),
+        "Compare both (pictures once)": lambda: build_files(packs.compare_pack(inputs, COMPARED)),
     }
     print(f"{'pack':34} {'median':>8}   runs")
     rows = []
