@@ -68,6 +68,7 @@ def board_bar(current: str) -> st.delta_generator.DeltaGenerator:
     """
     st.html(controls.BOARD_STYLE)
     code = st.query_params.get("stp")
+    code = code.split(",")[0] if code else code  # from Compare, the other pages open its first footprint
     leave, share, pages = st.columns([1.5, 1.1, 6], vertical_alignment="center")
     with leave:
         if st.button("Leave presentation mode", icon=":material/close_fullscreen:"):
@@ -92,6 +93,7 @@ def main() -> None:
     pages = [
         st.Page(s.OVERVIEW_PAGE, title="Overview", default=True),
         st.Page(s.FOOTPRINT_PAGE, title="Footprint", url_path="footprint"),
+        st.Page(s.COMPARE_PAGE, title="Compare", url_path="compare"),
         st.Page(s.WORKFORCE_PAGE, title="Workforce", url_path="workforce"),
         st.Page(s.FINANCE_PAGE, title="Finance", url_path="finance"),
         st.Page(s.EMERGENCY_CARE_PAGE, title="Emergency care", url_path="emergency-care"),
@@ -104,7 +106,9 @@ def main() -> None:
     board = state.is_board()
     page = st.navigation(pages, position="hidden" if board else "sidebar")
 
-    linked = parse_footprint_param(st.query_params.get("stp"), set(cache.profiles()["code"]))
+    # Compare's ?stp= is a list of codes (stp_data.compare.parse_compare_param reads it): not one footprint.
+    compare = page.url_path == "compare"
+    linked = parse_footprint_param(None if compare else st.query_params.get("stp"), set(cache.profiles()["code"]))
     if linked.notice:
         # Drop the bad parameter from the URL and show the overview with the notice.
         st.session_state[NOTICE] = linked.notice

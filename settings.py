@@ -59,6 +59,7 @@ LOAD_DATA_PAGE = "pages/load_data.py"
 SOURCES_PAGE = "pages/sources.py"
 EMERGENCY_CARE_PAGE = "pages/emergency_care.py"
 PROGRESS_PAGE = "pages/progress.py"
+COMPARE_PAGE = "pages/compare.py"  # 2 to 6 footprints side by side: ?stp=A,B,C (stp_data/compare.py)
 PUBLISHED_PAGE = "pages/published.py"  # published datasets and their versions (stp_data/store)
 THEME_PAGES = {
     WORKFORCE: WORKFORCE_PAGE,

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import settings as s
-from stp_data import emergency
+from stp_data import compare, emergency
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
 from stp_data.metrics import versus_england
 from stp_data.profiles import FootprintDetail
@@ -59,6 +59,21 @@ def show_footprint(code: str) -> None:
     p = detail.profile
     st.title(p["name"])
     st.caption(f"ONS code {p['code']} · STP footprint as rated in July 2017")
+    with st.container(horizontal=True):  # the footprint beside its peers (pages/compare.py)
+        for kind, label in (
+            (compare.REGION, "Compare with its region"),
+            (compare.RATING, "Compare with its rating group"),
+        ):
+            group = compare.peer_group(profiles, code, kind)
+            if len(group.codes) < compare.MIN_FOOTPRINTS:  # e.g. alone in a user's rating group
+                continue
+            st.page_link(
+                s.COMPARE_PAGE,
+                label=label,
+                query_params=state.params(stp=compare.format_compare_param(group.codes)),
+                icon=":material/compare_arrows:",
+                help=group.how_formed,
+            )
     controls.user_data_banner(data)
     figures = data.footprint_figures(p)
     bell_figure, bell_note, themes, gauge_figures = figures.bell, figures.bell_note, figures.specs, figures.gauges
