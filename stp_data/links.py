@@ -50,7 +50,7 @@ def source_links(cell: object) -> list[tuple[str, str]]:
         url, _, rest = part.partition(" ")
         if not _URL.match(url):
             continue
-        label = rest.strip()
+        label = rest.strip().lstrip(";,").strip()  # 'URL ; Publisher (…)' names the publisher after a separator
         if label.startswith("(") and label.endswith(")"):
             label = label[1:-1]
         links.append((label or url, url))

@@ -40,6 +40,10 @@ def test_source_links_split_only_between_urls():
     assert source_links(cell) == [("A, 1 Jan 2017", "https://a.org/x"), ("B; with a semicolon", "https://b.org/y")]
     assert source_links(None) == []
     assert source_links("javascript:alert(1) (x)") == []
+    # A publisher named after a separator (the designations table's 2020 wave): no stray "; " in the label.
+    assert source_links("http://p.com/n ; HSJ newsletter copy (quoted)") == [
+        ("HSJ newsletter copy (quoted)", "http://p.com/n")
+    ]
 
 
 def test_escape_markdown_shows_text_literally():
