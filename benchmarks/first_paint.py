@@ -59,6 +59,11 @@ def measure_once(browser: Browser, url: str, wait_drawn: Callable[[Page], None],
 PAGES = {
     "overview": ("/", 2, "dashboard overview"),
     "emergency-care": ("/emergency-care", 3, "emergency care (SPC small multiples)"),
+    "compare": (
+        "/compare?stp=E54000033,E54000034,E54000007,E54000013",
+        3,
+        "compare (4 footprints: spine, trends, journeys)",
+    ),
 }
 
 

@@ -180,6 +180,21 @@ def peer_group(profiles: pd.DataFrame, code: str, kind: str, waves: Mapping[str,
     raise ValueError(f"unknown peer group kind {kind!r}: one of {', '.join(PEER_KINDS)}")
 
 
+def recognised_group(
+    profiles: pd.DataFrame, codes: Sequence[str], waves: Mapping[str, str] | None = None
+) -> PeerGroup | None:
+    """The peer group these codes are, exactly and in order (a link from a footprint page or the peer-group
+    button), so the page can say how it was formed; None for a hand-picked set."""
+    codes = tuple(codes)
+    if not codes or codes[0] not in set(profiles["code"]):
+        return None
+    for kind in PEER_KINDS:
+        group = peer_group(profiles, codes[0], kind, waves)
+        if group.codes == codes:
+            return group
+    return None
+
+
 # ---------------------------------------------------------------- spine rows
 
 BETTER, WORSE, SAME, HIGHER, LOWER = "better", "worse", "same", "higher", "lower"

@@ -17,12 +17,11 @@ from stp_data import ae_progress as ae
 from stp_data import compare, emergency, journey, spc
 from stp_data.links import escape_markdown
 from stp_data.loading import Bundle
-from ui import cache, controls, page_data, state
+from ui import cache, controls, packs_view, page_data, state
 
 PICK_KEY = "compare_pick"
 PICK_SYNCED = "_compare_pick_synced"
 PEER_NOTICE = "_compare_peer_notice"
-HOW_FORMED = "_compare_how_formed"  # (codes, sentence) of the last peer group chosen in this session
 SPINE_KEY = (
     "Each row is scaled to its own range, England at the centre line (the footprints' median where a measure has "
     "no England figure). Pale bar: the range of all footprints; dark band: the middle half (interquartile range). "
@@ -225,8 +224,14 @@ def pickers(data: page_data.PageData, choice: compare.CompareChoice) -> None:
     if st.session_state.get(PICK_SYNCED) != choice.codes:  # a link, Back or a peer group moved the URL
         st.session_state[PICK_KEY] = list(choice.codes)
         st.session_state[PICK_SYNCED] = choice.codes
-    left, right = controls.columns([3, 2])
-    with left:
+    # In presentation mode the choosing folds away, so the comparison itself is on the first screen.
+    board = state.is_board()
+    box = (
+        st.expander("Change the footprints", icon=":material/tune:", expanded=not choice.ready)
+        if board
+        else st.container()
+    )
+    with box:
         picked = st.multiselect(
             f"Footprints to compare ({compare.MIN_FOOTPRINTS} to {compare.MAX_FOOTPRINTS})",
             options=sorted(labels, key=labels.get),
@@ -235,14 +240,14 @@ def pickers(data: page_data.PageData, choice: compare.CompareChoice) -> None:
             placeholder="Type a name or an E54 code",
             key=PICK_KEY,
         )
-    if tuple(picked) != choice.codes:
-        _write(picked)
-        st.session_state[PICK_SYNCED] = tuple(picked)
-        st.rerun()
-    with right, st.container(border=True):
+        if tuple(picked) != choice.codes:
+            _write(picked)
+            st.session_state[PICK_SYNCED] = tuple(picked)
+            st.rerun()
         options = sorted(labels, key=labels.get)
         start = choice.codes[0] if choice.codes else None
-        of = st.selectbox(
+        of_column, kind_column, go_column = st.columns([3, 3, 2], vertical_alignment="bottom")
+        of = of_column.selectbox(
             "Or start from a peer group of",
             options,
             index=options.index(start) if start in options else None,
@@ -250,11 +255,11 @@ def pickers(data: page_data.PageData, choice: compare.CompareChoice) -> None:
             placeholder="Choose a footprint",
             key="compare_peer_of",
         )
-        kind = st.selectbox(
+        kind = kind_column.selectbox(
             "Peer group", list(compare.PEER_KINDS), format_func=compare.PEER_KINDS.get, key="compare_peer_kind"
         )
-        st.button(
-            "Compare with this group",
+        go_column.button(
+            "Show this group",
             key="compare_peer_go",
             disabled=of is None,
             icon=":material/group:",
@@ -273,19 +278,21 @@ def _open_peer_group(profiles: pd.DataFrame, of: str | None, kind: str) -> None:
     if len(group.codes) < compare.MIN_FOOTPRINTS:
         st.session_state[PEER_NOTICE] = group.how_formed
         return
-    st.session_state[HOW_FORMED] = (group.codes, group.how_formed)
     _write(group.codes)
 
 
-def how_formed(codes: tuple[str, ...]) -> str | None:
-    kept = st.session_state.get(HOW_FORMED)
-    return kept[1] if kept and tuple(kept[0]) == codes else None
+def how_formed(data: page_data.PageData, codes: tuple[str, ...]) -> str | None:
+    """How the group was formed, when the footprints are exactly a peer group (read from the URL, so a shared
+    link says it too)."""
+    group = compare.recognised_group(data.profiles, codes, ae.ics_waves(data.profiles))
+    return group.how_formed if group is not None else None
 
 
 # ---------------------------------------------------------------- the page
 
 
 def header_section(view: CompareView) -> None:
+    st.header("Who is compared")
     st.dataframe(
         view.header,
         hide_index=True,
@@ -378,12 +385,14 @@ def render() -> None:
         return
     codes = choice.codes
     view = view_for(data, codes)
-    if formed := how_formed(codes):
+    if formed := how_formed(data, codes):
         st.caption(escape_markdown(formed))
-    header_section(view)
-    # Board pack for this comparison: ui/packs_view.py has no "compare" scope yet (another engineer is adding it).
-    # packs_view.pack_controls(data, "compare", ",".join(codes), title="Board pack for this comparison")
+    # PowerPoint and PDF for a board paper, from the same figures (ui/packs_view.py, scope "compare").
+    packs_view.pack_controls(
+        data, "compare", compare.format_compare_param(codes), title="Board pack for this comparison"
+    )
     spine_section(view)
+    header_section(view)
     trends_section(view)
     spc_section(data, codes, view.ae_source)
     journeys_section(view)

@@ -27,6 +27,7 @@ PAGES = (
     "/finance",
     "/emergency-care",
     "/progress",
+    "/compare?stp=E54000033,E54000034,E54000007,E54000013",
     "/your-data",
     "/load-data",
     "/sources",

@@ -212,3 +212,11 @@ def test_header_table_and_trends(profiles, bundle):
     frimley = trends[trends["code"] == "E54000034"].set_index("period")["value"]
     assert frimley.loc["2019-05":"2023-05"].isna().all() and len(frimley.loc["2019-05":"2023-05"]) == 49
     assert len(frimley) == len(trends) / 2
+
+
+def test_a_peer_group_in_a_link_is_recognised(profiles):
+    group = compare.peer_group(profiles, "E54000013", compare.REGION)
+    assert compare.recognised_group(profiles, group.codes) == group
+    assert compare.recognised_group(profiles, group.codes[::-1]) is None
+    assert compare.recognised_group(profiles, FOUR) is None
+    assert compare.recognised_group(profiles, ()) is None

@@ -42,11 +42,12 @@ def test_four_footprints_draw_spine_trends_and_tables():
     assert len({t["marker"]["symbol"] for t in footprint_traces}) == 4
     assert {t.get("meta") for t in trends["data"]} >= {"england", "standard", "footprint:E54000034"}
     assert len(journeys["layout"]["yaxis"]["categoryarray"]) == 4
-    header, measures, icons, _milestones = (frame.value for frame in at.dataframe)
+    measures, header, icons, _milestones = (frame.value for frame in at.dataframe)
     assert header["Code"].tolist() == FOUR.split(",")
     assert "Frimley" in measures.columns and len(measures) > 12
     assert set(icons["Code"]) == set(FOUR.split(",")) and icons["Variation"].str.len().gt(0).all()
     assert any("not ranked" in c.value or "never ranked" in c.value for c in at.caption)
+    assert any(b.label.startswith("Prepare Board pack for this comparison") for b in at.button)
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"Download chart (PNG)", "Download table (CSV)", "Download table (Excel)"} <= labels
     assert at.multiselect(key="compare_pick").value == FOUR.split(",")
@@ -112,3 +113,12 @@ def test_footprint_page_links_to_its_region_and_rating_group():
     assert region.startswith("stp=E54000034%2C") or region.startswith("stp=E54000034,")
     rating = links["Compare with its rating group"].query_string.replace("%2C", ",")
     assert rating.startswith("stp=E54000034,") and rating.count(",") == 4  # the five Outstanding footprints
+
+
+def test_a_peer_group_link_says_how_it_was_formed():
+    at = run({"stp": "E54000013"})
+    region = next(link.proto for link in at.get("page_link") if link.proto.label == "Compare with its region")
+    codes = region.query_string.replace("%2C", ",").removeprefix("stp=")
+    at = open_compare(codes)
+    assert any("11 footprints in the region; the 5 closest in population" in c.value for c in at.caption)
+    assert not any("footprints in the region" in c.value for c in open_compare(FOUR).caption)
