@@ -9,6 +9,7 @@ Data-derived text reaches Plotly only through plotly_text (stp_data/text.py says
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -21,7 +22,8 @@ from stp_data.text import plotly_text
 # One colour and one shape per compared footprint, in the link's order: never colour alone. Okabe-Ito hues, the
 # pale ones left out (each at least 3:1 on the grey range bar's white surround).
 FOOTPRINT_COLOURS = ("#0072B2", "#D55E00", "#007A5E", "#AA4499", "#8C6D00", "#000000")
-FOOTPRINT_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "star")
+# No triangles: the ▲▼ beside each marker already mean above and below England.
+FOOTPRINT_SYMBOLS = ("circle", "square", "diamond", "star", "cross", "x")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 RANGE_COLOUR = "#E8EDEE"  # the range of all footprints
 MIDDLE_COLOUR = "#AEB7BD"  # the middle half (interquartile range), darker, as in Fingertips
@@ -29,12 +31,18 @@ CENTRE_COLOUR = TEXT
 BETTER_COLOUR = "#005EB8"  # the gauges' blue and orange for better and worse (charts/gauges.py)
 WORSE_COLOUR = "#C65D00"
 ROW_PX = 36  # a row: two lines of label at the laptop's label size; twelve rows and the legend fit in 720 px
-TOP_PX = 104  # the legend (up to three lines) and the "worse | better" words
-BOTTOM_PX = 30
+LEGEND_LINE_PX = 21  # a legend line at the laptop's label size
+BOTTOM_PX = 40  # the "worse | better" words under the rows
 LABEL_SIZE = BASE_FONT_SIZE - 3
 MARKER_SIZE = 13
 DODGE = 0.11  # of a row: each footprint's marker sits a little above or below the next, so equal values stay apart
 X_EDGE = 1.12  # the axis reaches a little beyond the farthest footprint (at 1) so its marker is never cut
+
+
+def legend_px(footprints: int) -> int:
+    """Room above the rows for the legend: the footprints and the three reference entries, two to a line on a
+    laptop's column (more fit on a board screen or in an export, which only leaves spare room)."""
+    return 16 + LEGEND_LINE_PX * math.ceil((footprints + 3) / 2)
 
 
 def style_for(index: int) -> tuple[str, str, str]:
@@ -188,19 +196,7 @@ def spine_chart(
             )
         )
 
-    annotations = [
-        dict(
-            text=f"◀ {word}" if side < 0 else f"{word} ▶",
-            x=side * 0.5,
-            xref="x",
-            y=1.0,
-            yref="paper",
-            yanchor="bottom",
-            showarrow=False,
-            font={"size": LABEL_SIZE, "color": NHS_DARK_GREY},
-        )
-        for side, word in ((-1, "Worse than England"), (1, "Better than England"))
-    ]
+    annotations = []
     for j, who in missing.items():
         shown = ", ".join(who)
         shown = shown if len(shown) <= 28 else f"{len(who)} footprint{'s' if len(who) > 1 else ''}"
@@ -219,8 +215,18 @@ def spine_chart(
             )
         )
     fig.update_layout(annotations=annotations)
+    # Which side is which, under the rows (the legend is above them): ticks at the middle of each half.
     fig.update_xaxes(
-        range=[-X_EDGE, X_EDGE], showticklabels=False, showgrid=False, zeroline=False, fixedrange=True, title=None
+        range=[-X_EDGE, X_EDGE],
+        tickvals=[-0.5, 0.5],
+        ticktext=["◀ Worse than England", "Better than England ▶"],
+        tickfont={"size": LABEL_SIZE, "color": NHS_DARK_GREY},
+        ticks="",
+        showgrid=False,
+        zeroline=False,
+        fixedrange=True,
+        automargin=True,
+        title=None,
     )
     fig.update_yaxes(
         tickvals=y,
@@ -233,7 +239,8 @@ def spine_chart(
         automargin=True,
         title=None,
     )
-    base_layout(fig, title=plotly_text(title) if title else None, height=ROW_PX * max(count, 1) + TOP_PX + BOTTOM_PX)
+    top = legend_px(len(codes))
+    base_layout(fig, title=plotly_text(title) if title else None, height=ROW_PX * max(count, 1) + top + BOTTOM_PX)
     fig.update_layout(
         barmode="overlay",
         bargap=0,
@@ -244,12 +251,12 @@ def spine_chart(
             "x": 0,
             "xanchor": "left",
             "y": 1.0,
-            "yanchor": "top",
-            "yref": "container",
+            "yanchor": "bottom",
+            "yref": "paper",
             "font": {"size": LABEL_SIZE},
             "traceorder": "normal",
         },
-        margin={"t": TOP_PX + (40 if title else 0), "b": BOTTOM_PX, "l": 10, "r": 190 if missing else 16},
+        margin={"t": top + (40 if title else 0), "b": BOTTOM_PX, "l": 10, "r": 190 if missing else 16},
         meta={"source_note": note},
     )
     return fig

@@ -122,3 +122,25 @@ def test_a_peer_group_link_says_how_it_was_formed():
     at = open_compare(codes)
     assert any("11 footprints in the region; the 5 closest in population" in c.value for c in at.caption)
     assert not any("footprints in the region" in c.value for c in open_compare(FOUR).caption)
+
+
+def test_your_data_joins_the_spine_and_the_spc_table():
+    from tests.pages.test_load_data import load_page
+    from tests.pages.test_new_pages import monthly_csv
+
+    at = load_page()
+    at.get("file_uploader")[0].upload("discharges.csv", monthly_csv(24), "text/csv")
+    at.run()
+    at.button(key="confirm_upload").click().run()
+    at.query_params["stp"] = "E54000034,E54000041,E54000033"
+    at.switch_page(COMPARE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    spine = charts(at)[0]
+    labels = spine["layout"]["yaxis"]["ticktext"]
+    assert any("Discharges before noon" in label for label in labels)
+    counts = {t["meta"]: len(t["x"]) for t in spine["data"] if str(t.get("meta", "")).startswith("footprint:")}
+    assert counts["footprint:E54000034"] == counts["footprint:E54000033"] + 1  # no figure of Sussex's in the file
+    assert any(a.get("name") == "not-published" for a in spine["layout"]["annotations"])
+    icons = at.dataframe[2].value
+    yours = icons[icons["Measure"] == "Discharges before noon"]
+    assert set(yours["Code"]) == {"E54000034", "E54000041"}  # 24 points each; Sussex has none
