@@ -33,6 +33,19 @@ GROUP_HOVER = (
 )
 
 
+def standard_trace(first: object, last: object, meta: str | None = None) -> go.Scatter:
+    """The 95% operational standard as a dashed reference line from `first` to `last` (dates on the x axis)."""
+    return go.Scatter(
+        x=[first, last],
+        y=[ae.STANDARD, ae.STANDARD],
+        mode="lines",
+        line={"color": STANDARD_COLOUR, "width": 2, "dash": "dash"},
+        name=f"{ae.STANDARD:g}% standard (all A&amp;E types)",
+        hovertemplate=f"{ae.STANDARD:g}% operational standard (all A&amp;E types together)<extra></extra>",
+        meta=meta,
+    )
+
+
 def _x(series: pd.DataFrame) -> pd.Series:
     return pd.PeriodIndex(series["period"], freq="M").to_timestamp().to_series(index=series.index)
 
@@ -100,16 +113,7 @@ def group_chart(
         )
     )
     x = _x(rows)
-    fig.add_trace(
-        go.Scatter(
-            x=[x.min(), x.max()],
-            y=[ae.STANDARD, ae.STANDARD],
-            mode="lines",
-            line={"color": STANDARD_COLOUR, "width": 2, "dash": "dash"},
-            name=f"{ae.STANDARD:g}% standard (all A&E types)",
-            hovertemplate=f"{ae.STANDARD:g}% operational standard (all A&amp;E types together)<extra></extra>",
-        )
-    )
+    fig.add_trace(standard_trace(x.min(), x.max()))
     fig.update_yaxes(title="% seen within 4 hours (type 1)", ticksuffix="%", gridcolor="#E8EDEE", automargin=True)
     fig.update_xaxes(title=None, showgrid=False, dtick="M12", tickformat="%Y", automargin=True)
     fig.update_layout(

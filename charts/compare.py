@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.ae_progress import ENGLAND_COLOUR, STANDARD_COLOUR
+from charts.ae_progress import ENGLAND_COLOUR, standard_trace
 from charts.progress import journey_swimlane
 from charts.spine import style_for
 from charts.style import NHS_DARK_GREY, base_layout
@@ -79,17 +79,7 @@ def ae_trends(
         )
     )
     x = _x(rows["period"])
-    fig.add_trace(
-        go.Scatter(
-            x=[x.min(), x.max()],
-            y=[ae.STANDARD, ae.STANDARD],
-            mode="lines",
-            line={"color": STANDARD_COLOUR, "width": 2, "dash": "dash"},
-            name=f"{ae.STANDARD:g}% standard (all A&amp;E types)",
-            hovertemplate=f"{ae.STANDARD:g}% operational standard (all A&amp;E types together)<extra></extra>",
-            meta="standard",
-        )
-    )
+    fig.add_trace(standard_trace(x.min(), x.max(), meta="standard"))
     fig.update_yaxes(title="% seen within 4 hours (type 1)", ticksuffix="%", gridcolor="#E8EDEE", automargin=True)
     fig.update_xaxes(title=None, showgrid=False, dtick="M12", tickformat="%Y", automargin=True)
     base_layout(fig, title=plotly_text(title) if title else None, height=height)

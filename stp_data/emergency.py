@@ -32,15 +32,16 @@ WEEKLY_PERIOD = re.compile(r"^\d{4}-W\d{2}$")
 # Burton Hospitals (RJF) reports under Royal Derby (RTG) from July 2018.
 BURTON_BREAK = "2018-07"
 BURTON_CODES = ("E54000010", "E54000012")  # Staffordshire and Stoke on Trent, Derbyshire
-BURTON_MEASURES = (
+# The monthly type-1 measures, as bundled and as read from NHS England's provider files (stp_data.upload.provider).
+AE_TYPE1_MEASURES = (
     "ae_type1_4hr_pct",
     "ae_type1_attendances",
     "ae_type1_attendances_4hr_reported",
     "ae_type1_over4hr",
     "ae_type1_within4hr",
     "ae_type1_emergency_admissions",
-    "ae_alltypes_mapped_trusts_4hr_pct",
 )
+BURTON_MEASURES = (*AE_TYPE1_MEASURES, "ae_alltypes_mapped_trusts_4hr_pct")
 BURTON_NOTE = "Burton moves from Staffordshire to Derbyshire (July 2018)"
 
 # Footprints whose type-1 A&E figures are one trust's: computed from the reference trust table

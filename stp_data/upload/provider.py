@@ -32,6 +32,7 @@ import pandas as pd
 
 from settings import MAX_UPLOAD_BYTES
 from stp_data import trusts
+from stp_data.emergency import AE_TYPE1_MEASURES
 from stp_data.errors import DataValidationError, Problem
 from stp_data.metrics import METRIC_COLUMNS
 from stp_data.upload import periods, vocab
@@ -40,14 +41,7 @@ from stp_data.upload.reading import HEADER_SEARCH_ROWS, MAX_UNZIPPED_BYTES, RawT
 from stp_data.upload.report import catalogue_rows
 
 AE, RATIO = "ae", "ratio"
-AE_MEASURES = (
-    "ae_type1_4hr_pct",
-    "ae_type1_attendances",
-    "ae_type1_attendances_4hr_reported",
-    "ae_type1_over4hr",
-    "ae_type1_within4hr",
-    "ae_type1_emergency_admissions",
-)
+AE_MEASURES = AE_TYPE1_MEASURES
 PCT_DECIMALS = 3  # as the bundled metrics_emergency_care.csv
 MAX_FILES = 120  # ten years of months in one go
 ZIP_SUFFIXES = (".zip",)
