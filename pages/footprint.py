@@ -10,7 +10,7 @@ from stp_data import compare, emergency
 from stp_data.links import escape_markdown, parse_footprint_param, source_links
 from stp_data.metrics import versus_england
 from stp_data.profiles import FootprintDetail
-from ui import controls, packs_view, page_data, progress_view, spc_view, state
+from ui import compare_view, controls, packs_view, page_data, progress_view, spc_view, state
 
 state.ensure_app_frame()
 
@@ -64,7 +64,7 @@ def show_footprint(code: str) -> None:
             (compare.REGION, "Compare with its region"),
             (compare.RATING, "Compare with its rating group"),
         ):
-            group = compare.peer_group(profiles, code, kind)
+            group = compare_view.peer_group(data, code, kind)
             if len(group.codes) < compare.MIN_FOOTPRINTS:  # e.g. alone in a user's rating group
                 continue
             st.page_link(
