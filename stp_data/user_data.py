@@ -50,8 +50,12 @@ class UserMonth:
 
     @property
     def caption(self) -> str:
-        """'March 2026: from your file X' (plain text: escape it for Markdown)."""
-        return f"{parse_period(self.period).label}: from your file {self.file_name}"
+        """'March 2026: from your file X', or '… from the published file X (published …)' (plain text: escape it
+        for Markdown)."""
+        label = parse_period(self.period).label
+        if self.loaded.origin == "published":
+            return f"{label}: from the published file {self.file_name} ({self.loaded.loaded_at})"
+        return f"{label}: from your file {self.file_name}"
 
 
 def user_months(bundle: Bundle, loaded: list[LoadedFile]) -> list[UserMonth]:

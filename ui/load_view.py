@@ -432,7 +432,7 @@ def provider_upload_section(files: list, known_codes: Collection[str]) -> None:
             show_refusal(result)
             st.caption("Change the column roles below to fix this.")
             return
-        provider_report(result, name)
+        provider_report(result, name, payload[0][1] if len(payload) == 1 else None)
 
 
 def provider_roles_editor(payload: list, base: ProviderColumns) -> ProviderColumns:
@@ -453,7 +453,10 @@ def provider_roles_editor(payload: list, base: ProviderColumns) -> ProviderColum
     return base.with_roles(**chosen)
 
 
-def provider_report(upload: ProviderUpload, name: str) -> None:
+def provider_report(upload: ProviderUpload, name: str, data: bytes | None = None) -> None:
+    """The provider files' report, then Use (this session) and, for one NHS England file or zip, Publish.
+
+    `data`: the bytes of the one file uploaded (None for several: a publish stores one file, so zip them)."""
     st.header("Validation report")
     read_col, ok_col, bad_col = st.columns(3)
     read_col.metric("Provider rows read", f"{upload.rows_read:,}")
@@ -521,7 +524,15 @@ def provider_report(upload: ProviderUpload, name: str) -> None:
         session.add_user_file(LoadedFile(name, datetime.now().strftime(s.LOADED_AT_FORMAT), upload))
         page_data.invalidate()
         st.success(escape_markdown(f"Loaded {name}. Its months now appear on the Emergency care and footprint pages."))
-    st.caption("Provider-level files load into this session; publishing them for everyone is not available yet.")
+    # For everyone: one NHS England A&E file (or a zip of months), read again by the same reader on every server.
+    if usable and upload.joins_bundled and data is not None:
+        if publish.publish_control(name, data, upload):
+            session.forget_user_file(name)  # else it would show twice: this session's copy and the published one
+            page_data.invalidate()
+    elif usable and upload.joins_bundled:
+        st.caption("To publish several monthly files for everyone, put them in one zip and load that.")
+    elif usable:
+        st.caption("A trust's own extract loads into this session; publishing it for everyone is not available yet.")
 
 
 def footprint_table(upload: ProviderUpload, names: dict[str, str]) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from stp_data import store
 from stp_data.links import escape_markdown
 from stp_data.store.roles import Actor
 from stp_data.upload import Mapping, parse_metrics_file, parse_ratings_file
+from stp_data.upload.provider import parse_provider_files
 from stp_data.user_data import LoadedFile
 from ui import auth, cache
 
@@ -47,12 +48,21 @@ def published_label(version: store.Version) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _parsed(
-    sha256: str, kind: str, file_name: str, sheet: str | None, mapping: str | None, codes: tuple[str, ...], _id: int
+    sha256: str,
+    kind: str,
+    file_name: str,
+    sheet: str | None,
+    mapping: str | None,
+    codes: tuple[str, ...],
+    _id: int,
+    reader: str = "table",
 ) -> Any:
     """A published file read as the publisher confirmed it; keyed by checksum, so each file is parsed once."""
     data = store.content(engine(), _id)
     if kind == "ratings":
         return parse_ratings_file(data, file_name, codes, sheet=sheet)
+    if reader == "provider":  # NHS England's monthly A&E file (or a zip of months): summed by the trust lookup
+        return parse_provider_files([(file_name, data)], codes)
     saved = Mapping.from_json(mapping) if mapping else None
     return parse_metrics_file(data, file_name, codes, mapping=saved, sheet=sheet)
 
@@ -73,6 +83,7 @@ def _files_at(url: str, revision: tuple[int, int], codes: tuple[str, ...]) -> tu
                 report.get("mapping"),
                 codes,
                 version.id,
+                report.get("reader", "table"),
             )
         except Exception as error:  # one unreadable published file must not take every page down
             log.warning("published %s version %d no longer reads: %s", version.name, version.number, error)

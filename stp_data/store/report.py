@@ -23,6 +23,9 @@ def report_of(upload: Any, sheet: str | None = None) -> dict[str, Any]:
         # Reading the stored bytes again with this sheet and mapping gives the figures the publisher confirmed.
         "sheet": sheet if sheet is not None else getattr(mapping, "sheet", None),
         "mapping": mapping.to_json() if mapping is not None else None,
+        # How to read the stored bytes again: NHS England's provider files are summed to footprints by the trust
+        # lookup (stp_data.upload.provider), every other file by the table reader with the mapping above.
+        "reader": "provider" if getattr(upload, "joins_bundled", False) else "table",
     }
 
 

@@ -471,3 +471,23 @@ def test_a_trusts_own_extract_is_read_with_its_roles_prefilled_and_loads():
     at.button(key="confirm_upload").click().run()
     assert not at.exception
     assert any("Loaded" in s.value for s in at.success)
+
+
+def test_an_nhs_england_month_can_be_published_for_everyone(tmp_path, monkeypatch):
+    # One analyst's own machine with publishing open, its own SQLite store.
+    monkeypatch.setenv("STP_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("STP_PUBLISH", "open")
+    for name in ("STP_DATABASE_URL", "STP_PUBLISHERS", "STP_VIEWERS", "STP_PUBLIC_VIEWING"):
+        monkeypatch.delenv(name, raising=False)
+    at = load_page()
+    name = "CONSTRUCTED-TEST-DATA-March-2026-from-April-2021.csv"
+    at.get("file_uploader")[0].upload(name, (PROVIDER / name).read_bytes(), "text/csv").run()
+    assert not at.exception
+    at.button(key="publish_file").click().run()
+    assert not at.exception
+    from stp_data import store
+
+    engine = store.engine_from_env()
+    [version] = store.current_versions(engine)
+    assert version.file_name == name and version.report["reader"] == "provider"
+    engine.dispose()

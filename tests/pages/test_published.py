@@ -226,3 +226,29 @@ def test_published_files_are_hidden_from_anyone_who_may_not_view(engine):
     at.secrets = AUTH
     at.run()
     assert at.session_state["runs"][-1] == []
+
+
+def test_a_published_nhs_england_provider_file_is_read_back_by_the_provider_reader(engine):
+    from stp_data.loading import load_bundle
+    from stp_data.upload.provider import ProviderUpload, parse_provider_files
+    from stp_data.user_data import user_months, with_user_metrics
+
+    name = "CONSTRUCTED-TEST-DATA-March-2026-from-April-2021.csv"
+    data = (ROOT / "tests" / "fixtures" / "provider" / name).read_bytes()
+    bundle = load_bundle()
+    upload = parse_provider_files([(name, data)], bundle.codes)
+    report = store.report_of(upload)
+    assert report["reader"] == "provider"
+    store.publish(engine, PUBLISHER, name, data, report)
+
+    at = AppTest.from_function(files_app, args=(bundle.codes,), default_timeout=60)
+    at.run()
+    [loaded] = at.session_state["runs"][-1]
+    assert isinstance(loaded.upload, ProviderUpload) and loaded.upload.joins_bundled
+    assert loaded.origin == "published"
+    merged = with_user_metrics(bundle, [loaded])
+    march = merged.metrics.loc[merged.metrics["period"] == "2026-03"]
+    assert set(march["measure"]) >= {"ae_type1_4hr_pct", "ae_type1_attendances"} and march["code"].nunique() == 44
+    [month] = user_months(bundle, [loaded])
+    assert month.caption.startswith(f"March 2026: from the published file {name} (")
+    assert "published by analyst@trust.nhs.uk (version 1)" in month.caption
