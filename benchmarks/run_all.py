@@ -28,6 +28,14 @@ PLAN: list[tuple[str, str, list[str], list[str], str]] = [
         ["--runs", "3", "--page", "emergency-care"],
         "first_paint_emergency-care",
     ),
+    (
+        "first_paint_compare",
+        "first_paint",
+        ["--runs", "5", "--page", "compare"],
+        ["--runs", "3", "--page", "compare"],
+        "first_paint_compare",
+    ),
+    ("provider_files", "provider_files", [], [], "provider_files"),
     ("packs", "packs", [], [], "packs"),
     # Viewers with think time against 1 replica and 2 behind nginx (deploy/cluster.py starts them).
     (
