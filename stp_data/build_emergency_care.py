@@ -21,6 +21,7 @@ Recorded in stp_data/data/PROVENANCE_emergency_care.md; run once, output committ
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -62,8 +63,10 @@ AE_FLAG_SOURCES = {
         "SitAE provider CSVs (OGL v3); field-test sites: HSJ and Nuffield Trust (see PROVENANCE_emergency_care.md)"
     ),
 }
-LOOKUP_TAIL = r" \(\+RW3,RM2->R0A; RQQ->RGN(; \+R0B,RNN,RH5,R0D per trust_stp17_lookup_2019_2026_additions\.csv)?\)$"
-LOOKUP_TAIL_SHORT = " with predecessor and merged trusts (trust_lookup.csv)"
+# Each row names its publisher and the month's file; the repositories, commits and the trust lookup behind them are
+# named once, in PROVENANCE_emergency_care.md and trust_lookup.csv (per row they made the table 12 MB, not 4.5).
+PUBLISHER = "NHS England monthly A&E SitAE (OGL v3)"
+FILE_IN_SOURCE = re.compile(r"/([\w.-]+\.csv);")
 LOOKUP_SOURCE = "HFAnalyticsLab/Winter_pressures@85313135 Trust-STP-lookup.csv (MIT)"
 PREDECESSORS = {  # predecessor codes of trusts in the lookup, each within one footprint (reference PROVENANCE.md)
     "RW3": ("R0A", "Central Manchester University Hospitals NHS FT, predecessor of R0A (October 2017)"),
@@ -91,6 +94,17 @@ def read_text(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
+def short_source(source: str) -> str:
+    """The reference's source cell -> 'NHS England monthly A&E SitAE (OGL v3): April-2021-….csv' (or 'via
+    NHSRdatasets@7fe35a54' for 2016-2019, whose figures come packaged, not as monthly files)."""
+    if "NHSRdatasets" in source:
+        return f"{PUBLISHER} via NHSRdatasets@7fe35a54"
+    found = FILE_IN_SOURCE.search(source)
+    if found is None:
+        raise ValueError(f"no monthly file named in the source: {source[:80]}")
+    return f"{PUBLISHER}: {found.group(1)}"
+
+
 def _whole(text: pd.Series) -> pd.Series:
     """Counts are written '67137.0' in the reference: whole numbers, checked, not rounded."""
     numbers = text.astype(float)
@@ -101,8 +115,7 @@ def _whole(text: pd.Series) -> pd.Series:
 
 def build_ae(reference: Path) -> pd.DataFrame:
     raw = pd.concat([read_text(reference / FOLDER / file) for file in AE_FILES], ignore_index=True)
-    # The lookup's additions are named once, in trust_lookup.csv, not in the caption of every point.
-    raw["source"] = raw["source"].str.replace(LOOKUP_TAIL, LOOKUP_TAIL_SHORT, regex=True)
+    raw["source"] = raw["source"].map(short_source)
     if raw.duplicated(["code", "measure", "period"]).any():
         raise ValueError("the two A&E reference files overlap: a month would be counted twice")
     counts = raw.pivot(index=["code", "period", "period_end", "source"], columns="measure", values="value")
@@ -110,7 +123,7 @@ def build_ae(reference: Path) -> pd.DataFrame:
     early = counts["ae_type1_attendances_4hr_reported"].isna() & counts["ae_type1_over4hr"].notna()
     reported = counts.loc[early, "ae_type1_attendances"].rename("value").reset_index()
     reported = reported.assign(measure="ae_type1_attendances_4hr_reported", population="")
-    reported["source"] += "; attendances at trusts reporting 4-hour data = all type-1 attendances (this project)"
+    reported["source"] += "; = all type-1 attendances (derived here)"
     counts.loc[early, "ae_type1_attendances_4hr_reported"] = counts.loc[early, "ae_type1_attendances"]
     # Derived here, exactly: seen within 4 hours = attendances at trusts reporting 4-hour data - over 4 hours.
     has_four_hour = counts["ae_type1_over4hr"].notna()
@@ -118,9 +131,7 @@ def build_ae(reference: Path) -> pd.DataFrame:
         counts.loc[has_four_hour, "ae_type1_over4hr"]
     )
     derived = within.rename("value").reset_index().assign(measure="ae_type1_within4hr", population="")
-    derived["source"] += (
-        "; within 4 hours = type-1 attendances at trusts reporting 4-hour data - type-1 over 4 hours (this project)"
-    )
+    derived["source"] += "; attendances - over 4 hours (derived here)"
     table = pd.concat([raw, reported[COLUMNS].astype(str), derived[COLUMNS].astype(str)], ignore_index=True)
     unknown = set(table["measure"]) - set(AE_MEASURES)
     if unknown:

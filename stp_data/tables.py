@@ -9,8 +9,8 @@ import pandas as pd
 from stp_data.errors import DataValidationError, Problem
 
 # Past this a "table" is not one of ours: refuse before parsing, not after. The largest is ten years of A&E
-# (44 footprints x 119 months x 7 measures, each row with its source): about 12 MB.
-MAX_TABLE_BYTES = 20_000_000
+# (44 footprints x 119 months x 7 measures, each row with its source): about 4.7 MB, room for years more.
+MAX_TABLE_BYTES = 10_000_000
 
 
 def read_table(path: Path) -> pd.DataFrame:
