@@ -17,7 +17,7 @@ from stp_data import ae_progress as ae
 from stp_data import compare, emergency, journey, spc
 from stp_data.links import escape_markdown
 from stp_data.loading import Bundle
-from ui import cache, controls, packs_view, page_data, state
+from ui import cache, controls, packs_view, page_data, progress_view, state
 
 PICK_KEY = "compare_pick"
 PICK_SYNCED = "_compare_pick_synced"
@@ -99,16 +99,7 @@ def build_view(
         basis=mine["basis"].map(journey.BASIS_LABELS),
         order=mine["code"].map({c: i for i, c in enumerate(codes)}),
     ).sort_values(["order", "placed"])[["footprint", "code", "date_label", "milestone", "partial", "basis"]]
-    milestones = milestones.rename(
-        columns={
-            "footprint": "Footprint",
-            "code": "Code",
-            "date_label": "Date",
-            "milestone": "Milestone",
-            "partial": "Part of footprint",
-            "basis": "Basis",
-        }
-    )
+    milestones = milestones.rename(columns=progress_view.MILESTONE_HEADINGS)
     return CompareView(
         codes=codes,
         header=compare.header_table(profiles, codes),

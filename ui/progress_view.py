@@ -160,6 +160,19 @@ def default_ae_view(by: str) -> AeView:
     return build_ae_view(b.metrics, b.measures, cache.profiles(), by)
 
 
+# The milestones tables' column headings (here and on Compare).
+MILESTONE_HEADINGS = {
+    "footprint": "Footprint",
+    "code": "Code",
+    "date_label": "Date",
+    "milestone": "Milestone",
+    "partial": "Part of footprint",
+    "basis": "Basis",
+    "links": "Source",
+    "notes": "Notes",
+}
+
+
 def ae_section(data: page_data.PageData) -> None:
     head = st.container()  # the heading above the selector, written once the data's months are known
     by = state.url_selectbox("Group footprints by", list(AE_BY), param="ae_by", format_func=AE_BY.get)
@@ -237,18 +250,7 @@ def journeys_section(data: page_data.PageData, paths: pd.DataFrame, steps: pd.Da
         basis=steps["basis"].map(journey.BASIS_LABELS),
         links=steps["links"].map(lambda links: links[0][1] if links else None),
     )[["footprint", "code", "date_label", "milestone", "partial", "basis", "links", "notes"]]
-    table = table.rename(
-        columns={
-            "footprint": "Footprint",
-            "code": "Code",
-            "date_label": "Date",
-            "milestone": "Milestone",
-            "partial": "Part of footprint",
-            "basis": "Basis",
-            "links": "Source",
-            "notes": "Notes",
-        }
-    )
+    table = table.rename(columns=MILESTONE_HEADINGS)
     st.dataframe(
         table,
         hide_index=True,
