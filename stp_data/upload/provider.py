@@ -20,7 +20,6 @@ TOTAL row is not a provider and is used as a check. Pure: no Streamlit, no I/O b
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import zipfile
 from collections.abc import Collection, Sequence
@@ -37,7 +36,7 @@ from stp_data.errors import DataValidationError, Problem
 from stp_data.metrics import METRIC_COLUMNS
 from stp_data.upload import periods, vocab
 from stp_data.upload.engine import MetricsUpload
-from stp_data.upload.reading import HEADER_SEARCH_ROWS, MAX_UNZIPPED_BYTES, RawTable, read_raw_table, refuse
+from stp_data.upload.reading import HEADER_SEARCH_ROWS, RawTable, guarded_zip, read_raw_table, refuse
 from stp_data.upload.report import catalogue_rows
 
 AE, RATIO = "ae", "ratio"
@@ -236,21 +235,20 @@ def expand_files(files: Sequence[tuple[str, bytes]], *, max_bytes: int | None = 
     return tables, notes
 
 
+def _too_many_files(members: list[zipfile.ZipInfo]) -> str | None:
+    files = sum(not m.is_dir() for m in members)
+    return f"the zip holds {files:,} files, more than {MAX_FILES}" if files > MAX_FILES else None
+
+
 def _zip_members(name: str, data: bytes, limit: int, notes: list[str]) -> list[tuple[str, bytes]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = [m for m in archive.infolist() if not m.is_dir()]
-    except Exception as exc:  # BadZipFile, and struct errors for damaged directories
-        raise refuse(name, f"could not be read as a zip file ({type(exc).__name__})") from None
-    if len(members) > MAX_FILES:
-        raise refuse(name, f"the zip holds {len(members):,} files, more than {MAX_FILES}")
-    unpacked = sum(m.file_size for m in members)
-    if unpacked > MAX_UNZIPPED_BYTES:
-        raise refuse(
-            name,
-            f"the zip unpacks to {unpacked / 1e6:,.0f} MB, more than the {MAX_UNZIPPED_BYTES / 1e6:,.0f} MB limit "
-            "(a file this compressed is refused before it is read)",
-        )
+    archive, members = guarded_zip(
+        data,
+        name,
+        read_as="a zip file",
+        called="the zip",
+        too_many=_too_many_files,
+    )
+    members = [m for m in members if not m.is_dir()]
     out, skipped = [], []
     with archive:
         for member in sorted(members, key=lambda m: m.filename):

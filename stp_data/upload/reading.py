@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -274,21 +274,42 @@ class _workbook:  # noqa: N801 - used as a context manager, like open()
         self.archive.close()
 
 
-def _checked_zip(data: bytes, filename: str) -> zipfile.ZipFile:
+def guarded_zip(
+    data: bytes, filename: str, *, read_as: str, called: str, too_many: Callable[[list[zipfile.ZipInfo]], str | None]
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """Open a zip (an .xlsx workbook, or a zip of monthly files) only if its directory says it is safe to read:
+    members counted and their declared sizes summed before anything is unpacked (a zip bomb is refused here).
+
+    `read_as` and `called` word the messages ("an Excel .xlsx workbook", "the workbook"); `too_many(members)` says
+    why there are too many members, or None."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except Exception as exc:  # BadZipFile, and struct errors for damaged directories
-        raise refuse(filename, f"could not be read as an Excel .xlsx workbook ({type(exc).__name__})") from None
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise refuse(filename, f"the workbook holds more than {MAX_ZIP_MEMBERS:,} parts")
+        raise refuse(filename, f"could not be read as {read_as} ({type(exc).__name__})") from None
+    reason = too_many(members)
+    if reason:
+        raise refuse(filename, reason)
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_UNZIPPED_BYTES:
         raise refuse(
             filename,
-            f"the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the {MAX_UNZIPPED_BYTES / 1e6:,.0f} MB "
+            f"{called} unpacks to {unpacked / 1e6:,.0f} MB, more than the {MAX_UNZIPPED_BYTES / 1e6:,.0f} MB "
             "limit (a file this compressed is refused before it is read)",
         )
+    return archive, members
+
+
+def _checked_zip(data: bytes, filename: str) -> zipfile.ZipFile:
+    archive, members = guarded_zip(
+        data,
+        filename,
+        read_as="an Excel .xlsx workbook",
+        called="the workbook",
+        too_many=lambda m: (
+            f"the workbook holds more than {MAX_ZIP_MEMBERS:,} parts" if len(m) > MAX_ZIP_MEMBERS else None
+        ),
+    )
     strings = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
     if strings > MAX_SHARED_STRINGS_BYTES:
         raise refuse(filename, f"the workbook's text table unpacks to {strings / 1e6:,.0f} MB, more than the limit")

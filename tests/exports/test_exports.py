@@ -6,7 +6,6 @@ import io
 import os
 import threading
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -18,26 +17,12 @@ from PIL import Image
 from charts.style import footprint_geo
 from exports import png as png_export
 from exports.excel import sheet_title, table_xlsx_bytes
-from exports.png import ExportUnavailableError, board_ready_figure, chromium_path, figure_png
+from exports.png import ExportUnavailableError, board_ready_figure, figure_png
 from geo.boundaries import geojson_data_url
 
 HOSTILE = '=HYPERLINK("http://evil.example","click")'
 SOURCE = "Source: NHS England STP progress dashboard – baseline view, 21 July 2017 (National Health Executive)"
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Kaleido renders in Chromium: a missing browser is a failure to fix, never a silent skip."""
-    path = chromium_path()
-    if not Path(path).is_file():
-        pytest.fail(
-            f"PNG export needs Chromium at {path}: run `bash .ci/setup dev` (installs Debian's chromium) "
-            "or set STP_CHROMIUM to a Chromium binary.",
-            pytrace=False,
-        )
-    yield path
-    png_export.shutdown_renderer()
 
 
 def bar_figure() -> go.Figure:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from pptx import Presentation
@@ -13,30 +12,14 @@ from pypdf import PdfReader
 
 import settings
 from exports import packs
-from exports import png as png_export
 from exports.pack_compare import BETTER, WORSE
 from exports.pack_files import build_files
-from exports.png import chromium_path
 from exports.pptx import AS_OF_NAME, SOURCE_NAME
 from stp_data import metrics as m
 
 SUSSEX, FRIMLEY, SURREY, GREATER_MANCHESTER = "E54000033", "E54000034", "E54000035", "E54000007"
 CODES = [SUSSEX, FRIMLEY, SURREY, GREATER_MANCHESTER]  # Greater Manchester's rating was never published
 SLIDES = ("title", "who", "spine", "A&E trend", "Making Data Count", "journey", "sources")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if not Path(path).is_file():
-        pytest.fail(f"Packs draw pictures with Chromium at {path}: run `bash .ci/setup dev`.", pytrace=False)
-    yield path
-    png_export.shutdown_renderer()
-
-
-@pytest.fixture(scope="module")
-def inputs() -> packs.PackInputs:
-    return packs.bundled_inputs()
 
 
 @pytest.fixture(scope="module")

@@ -18,27 +18,11 @@ from exports import packs
 from exports import png as png_export
 from exports.pack_files import build_files
 from exports.pdf import pack_pdf
-from exports.png import chromium_path
 from exports.pptx import AS_OF_NAME, SOURCE_NAME, pack_pptx
 from stp_data import ratings
 
 FRIMLEY = "E54000034"
 GREATER_MANCHESTER = "E54000007"  # rating not published: in the middle
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if not Path(path).is_file():
-        pytest.fail(f"Packs draw maps and gauges with Chromium at {path}: run `bash .ci/setup dev`.", pytrace=False)
-    yield path
-    png_export.shutdown_renderer()
-
-
-@pytest.fixture(scope="module")
-def inputs() -> packs.PackInputs:
-    """What the overview and footprint pages show for the bundled data."""
-    return packs.bundled_inputs()
 
 
 @pytest.fixture(scope="module")

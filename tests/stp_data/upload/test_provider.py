@@ -249,9 +249,9 @@ def test_zip_bomb_and_oversized_files_are_refused_before_reading(bundle, monkeyp
     assert len(buffer.getvalue()) < 100_000
     with pytest.raises(DataValidationError, match=r"huge.csv.*more than"):
         parse_provider_files([("bomb.zip", buffer.getvalue())], bundle.codes)
-    from stp_data.upload import provider
+    from stp_data.upload import reading
 
-    monkeypatch.setattr(provider, "MAX_UNZIPPED_BYTES", 1_000_000)
+    monkeypatch.setattr(reading, "MAX_UNZIPPED_BYTES", 1_000_000)  # the one zip guard (reading.guarded_zip)
     with pytest.raises(DataValidationError, match=r"bomb.zip: the zip unpacks to"):
         parse_provider_files([("bomb.zip", buffer.getvalue())], bundle.codes)
     with pytest.raises(DataValidationError, match=r"more than the 1,000-byte limit"):
