@@ -8,11 +8,23 @@ are enforced here, whatever a page shows. Typical use:
     version = publish(engine, actor, "vacancies.csv", data, report_of(upload))
     current_versions(engine); list_versions(engine); content(engine, version.id); revision(engine)
     restore(engine, actor, version_id); withdraw(engine, actor, "vacancies.csv")
+
+Every write logs one JSON audit line (stp_data.store.audit); a SQLite state folder that cannot be written raises
+StoreNotWritable (a SQLAlchemyError naming the folder and what to do); stp_data.store.backup compares two stores.
 """
 
 from __future__ import annotations
 
-from stp_data.store.database import database_url, engine_from_env, make_engine, schema_revision, state_dir, upgrade
+from stp_data.store.audit import AUDIT_LOGGER
+from stp_data.store.database import (
+    StoreNotWritable,
+    database_url,
+    engine_from_env,
+    make_engine,
+    schema_revision,
+    state_dir,
+    upgrade,
+)
 from stp_data.store.datasets import (
     Event,
     Version,
@@ -29,10 +41,12 @@ from stp_data.store.report import report_of
 from stp_data.store.roles import Actor, Role, RolesConfig, actor_for, load_config, require_publisher, role_for
 
 __all__ = [
+    "AUDIT_LOGGER",
     "Actor",
     "Event",
     "Role",
     "RolesConfig",
+    "StoreNotWritable",
     "Version",
     "actor_for",
     "content",

@@ -1,9 +1,15 @@
-"""Which database, and bringing its schema up to date (Alembic, at start-up)."""
+"""Which database, and bringing its schema up to date (Alembic, at start-up).
+
+With the SQLite default, a state folder that cannot be written (read-only, not a folder, or a full disk) surfaces as
+one error, `StoreNotWritable`, naming the folder and what to do, from any store call; the bundled data needs no
+database, so callers show that message and keep serving.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,6 +24,23 @@ SQLITE_NAME = "stp-progress.sqlite"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant: every replica starting at once queues on it, so only one runs the migrations.
 _MIGRATION_LOCK = 0x57_50_50  # "STP"
+# SQLite's result codes (as sqlite3 names them) that mean "this folder or disk cannot take a write".
+_UNWRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_PERM")
+_UNWRITABLE_TEXT = re.compile("readonly database|unable to open database file|disk is full|disk I/O error")
+
+
+class StoreNotWritable(sa.exc.SQLAlchemyError):
+    """The SQLite state folder cannot be written. A SQLAlchemyError, so code that already copes with a database
+    that does not answer (showing the bundled data) copes with this too."""
+
+    def __init__(self, folder: Path, cause: object) -> None:
+        self.folder = folder
+        super().__init__(
+            f"Published data cannot be saved or read: the state folder {folder} cannot be written ({cause}). "
+            "Make it writable by the user running the dashboard (or free disk space if it is full), or set "
+            f"{ENV_STATE_DIR} to a writable folder (or {ENV_DATABASE_URL} to a PostgreSQL database), then restart. "
+            "The bundled data is unaffected."
+        )
 
 
 def state_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -41,12 +64,31 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() != "sqlite":
         # pre_ping: a replica outlives a database restart without failing its next page run.
         return sa.create_engine(parsed, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(parsed.database).parent if parsed.database and parsed.database != ":memory:" else None
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # read-only parent, or a file where the folder should be
+            raise StoreNotWritable(folder, error.strerror or error) from error
     # timeout: a second process waits for a publish to commit instead of failing with "database is locked".
     engine = sa.create_engine(parsed, connect_args={"timeout": 30})
     sa.event.listen(engine, "connect", _sqlite_pragmas)
+    if folder is not None:
+        sa.event.listen(engine, "handle_error", _unwritable_folder(folder))
     return engine
+
+
+def _unwritable_folder(folder: Path) -> Callable[[sa.engine.ExceptionContext], BaseException | None]:
+    """Turns SQLite's read-only, cannot-open and disk-full errors (at connect or any statement) into one
+    StoreNotWritable naming the folder; every other error passes unchanged."""
+
+    def handle_error(context: sa.engine.ExceptionContext) -> BaseException | None:
+        error = context.original_exception
+        if getattr(error, "sqlite_errorname", "").startswith(_UNWRITABLE) or _UNWRITABLE_TEXT.search(str(error)):
+            return StoreNotWritable(folder, context.original_exception)
+        return None
+
+    return handle_error
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -63,15 +105,33 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Create or upgrade the schema to the newest migration; safe to call from every process at start-up."""
+def upgrade(engine: sa.Engine, target: str = "head") -> None:
+    """Create or upgrade the schema to the newest migration (or `target`, for tests that build a database as an
+    earlier release left it); safe to call from every process at start-up."""
     config = alembic_config()
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Held until this transaction ends: replicas starting together migrate one after another.
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif engine.dialect.name == "sqlite":
+            # SQLite's write lock, taken before Alembic reads the schema's revision: the same queueing.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, target)
+
+
+def first_revision() -> str:
+    """The oldest migration: a database as the first release with a store created it."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_base()
+
+
+def head_revision() -> str:
+    """The newest migration: where `upgrade` brings every database."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
 
 
 def schema_revision(engine: sa.Engine) -> str | None:

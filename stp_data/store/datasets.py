@@ -8,20 +8,22 @@ compares to see whether anything changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
+from stp_data.store.audit import audited
 from stp_data.store.report import validate_report
 from stp_data.store.roles import Actor, require_publisher
 from stp_data.store.schema import datasets, events, version_files, versions
 
-log = logging.getLogger(__name__)
 CURRENT, WITHDRAWN = "current", "withdrawn"
 MAX_NAME = 255
 
@@ -99,18 +101,41 @@ def _version(row: sa.Row) -> Version:
 # --- Writes: small steps, so a test can interrupt a publish between any two of them -------------------------
 
 
+@contextlib.contextmanager
+def _writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One write transaction. On SQLite it starts with BEGIN IMMEDIATE, taking the database's write lock before
+    the first read: two publishes (threads or processes) then queue here (up to the 30 s busy timeout) instead of
+    both reading the same newest version number. On PostgreSQL the dataset row lock does that (_locked_dataset)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield connection
+
+
 def _dataset_for_update(connection: sa.Connection, name: str) -> sa.Row | None:
-    # FOR UPDATE (PostgreSQL): two publishes of one name queue here, so version numbers never clash.
+    # FOR UPDATE (PostgreSQL): writes to one dataset queue here, so version numbers never clash and the order of
+    # its events is the order the writes committed in.
     query = sa.select(datasets).where(datasets.c.name == name).with_for_update()
     return connection.execute(query).first()
 
 
-def _insert_dataset(connection: sa.Connection, name: str, actor: Actor, at: datetime) -> int:
+def _locked_dataset(connection: sa.Connection, name: str, actor: Actor, at: datetime) -> sa.Row:
+    """The dataset row, created if this is a new name, locked until the transaction ends.
+
+    Insert-if-absent first: two first publishes of one name would otherwise both find no row and both insert
+    one, and the second would fail on the unique name. ON CONFLICT DO NOTHING waits for the other transaction
+    and then leaves its row, which the SELECT … FOR UPDATE then locks.
+    """
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     values = {"name": name, "status": CURRENT, "updated_at": at, "updated_by": actor.label}
-    return connection.execute(sa.insert(datasets).values(values).returning(datasets.c.id)).scalar_one()
+    connection.execute(insert(datasets).values(values).on_conflict_do_nothing(index_elements=["name"]))
+    found = _dataset_for_update(connection, name)
+    assert found is not None  # inserted above, or by a transaction that committed before the lock was granted
+    return found
 
 
 def _insert_version(connection: sa.Connection, dataset_id: int, values: dict[str, Any]) -> int:
+    # max + 1 is safe only under the dataset's lock (_writing, _locked_dataset): every caller holds it.
     number = connection.execute(
         sa.select(sa.func.coalesce(sa.func.max(versions.c.number), 0) + 1).where(versions.c.dataset_id == dataset_id)
     ).scalar_one()
@@ -148,73 +173,69 @@ def publish(engine: sa.Engine, actor: Actor, file_name: str, data: bytes, report
     """Store `data` as the newest version of the dataset named `file_name`, which everyone then sees.
 
     One transaction: the dataset row, the version, its bytes, the pointer and the event all commit, or none does
-    (a process killed half-way leaves the previous version current and no trace of this one).
+    (a process killed half-way leaves the previous version current and no trace of this one). Publishes of one
+    name at the same moment, from any number of processes, queue on the dataset's lock and each get a number.
     """
-    require_publisher(actor)
-    name = file_name.strip()
-    if not name or len(name) > MAX_NAME:
-        raise ValueError(f"a file name of 1 to {MAX_NAME} characters is needed, not {file_name!r}")
-    report = validate_report(report)
-    at = now()
-    values = {
-        "file_name": name,
-        "kind": report["kind"],
-        "published_by": actor.label,
-        "published_at": at,
-        "rows": report["rows_accepted"],
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "report": json.dumps(report, ensure_ascii=False),
-    }
-    with engine.begin() as connection:
-        found = _dataset_for_update(connection, name)
-        dataset_id = found.id if found is not None else _insert_dataset(connection, name, actor, at)
-        version_id = _insert_version(connection, dataset_id, values)
-        _insert_file(connection, version_id, data)
-        _point_dataset(connection, dataset_id, version_id, actor, at)
-        _log_event(connection, actor, "publish", dataset_id, version_id, at)
-        version = _get(connection, version_id)
-    log.info(
-        "%s published %s version %d (%s, %d rows, %d bytes, sha256 %s)",
-        actor.label,
-        name,
-        version.number,
-        version.kind,
-        version.rows,
-        version.size,
-        version.sha256,
-    )
+    with audited("publish", actor, dataset=str(file_name).strip()) as line:
+        require_publisher(actor)
+        name = file_name.strip()
+        if not name or len(name) > MAX_NAME:
+            raise ValueError(f"a file name of 1 to {MAX_NAME} characters is needed, not {file_name!r}")
+        report = validate_report(report)
+        at = now()
+        values = {
+            "file_name": name,
+            "kind": report["kind"],
+            "published_by": actor.label,
+            "published_at": at,
+            "rows": report["rows_accepted"],
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "report": json.dumps(report, ensure_ascii=False),
+        }
+        line.update(sha256=values["sha256"], size=values["size"], rows=values["rows"])
+        with _writing(engine) as connection:
+            dataset_id = _locked_dataset(connection, name, actor, at).id
+            version_id = _insert_version(connection, dataset_id, values)
+            _insert_file(connection, version_id, data)
+            _point_dataset(connection, dataset_id, version_id, actor, at)
+            _log_event(connection, actor, "publish", dataset_id, version_id, at)
+            version = _get(connection, version_id)
+        line.update(version=version.number, version_id=version.id)
     return version
 
 
 def restore(engine: sa.Engine, actor: Actor, version_id: int) -> Version:
     """Make an earlier version the one everyone sees again (also brings a withdrawn dataset back)."""
-    require_publisher(actor)
-    at = now()
-    with engine.begin() as connection:
-        old = _get(connection, version_id)
-        _point_dataset(connection, old.dataset_id, version_id, actor, at)
-        _log_event(connection, actor, "restore", old.dataset_id, version_id, at)
-        version = _get(connection, version_id)
-    log.info("%s restored %s version %d (sha256 %s)", actor.label, version.name, version.number, version.sha256)
+    with audited("restore", actor, version_id=version_id) as line:
+        require_publisher(actor)
+        at = now()
+        with _writing(engine) as connection:
+            old = _get(connection, version_id)
+            line.update(dataset=old.name, version=old.number, sha256=old.sha256)
+            _dataset_for_update(connection, old.name)  # after any publish of this name in flight (its order)
+            _point_dataset(connection, old.dataset_id, version_id, actor, at)
+            _log_event(connection, actor, "restore", old.dataset_id, version_id, at)
+            version = _get(connection, version_id)
     return version
 
 
 def withdraw(engine: sa.Engine, actor: Actor, name: str) -> None:
     """Stop showing a dataset to anyone; its versions stay, so restoring one brings it back."""
-    require_publisher(actor)
-    at = now()
-    with engine.begin() as connection:
-        found = _dataset_for_update(connection, name)
-        if found is None:
-            raise KeyError(f"no published dataset named {name!r}")
-        connection.execute(
-            sa.update(datasets)
-            .where(datasets.c.id == found.id)
-            .values(status=WITHDRAWN, updated_at=at, updated_by=actor.label)
-        )
-        _log_event(connection, actor, "withdraw", found.id, found.current_version_id, at)
-    log.info("%s withdrew %s", actor.label, name)
+    with audited("withdraw", actor, dataset=name) as line:
+        require_publisher(actor)
+        at = now()
+        with _writing(engine) as connection:
+            found = _dataset_for_update(connection, name)
+            if found is None:
+                raise KeyError(f"no published dataset named {name!r}")
+            connection.execute(
+                sa.update(datasets)
+                .where(datasets.c.id == found.id)
+                .values(status=WITHDRAWN, updated_at=at, updated_by=actor.label)
+            )
+            _log_event(connection, actor, "withdraw", found.id, found.current_version_id, at)
+            line["version_id"] = found.current_version_id
 
 
 # --- Reads ------------------------------------------------------------------------------------------------------
