@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +103,13 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(script: Path, extra_args: Sequence[str] = ()) -> Iterator[Server]:
-    """Start `python -m streamlit run script` from the repo root (so .streamlit/config.toml applies to both apps)."""
+def streamlit_server(
+    script: Path, extra_args: Sequence[str] = (), env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """Start `python -m streamlit run script` from the repo root (so .streamlit/config.toml applies to both apps).
+
+    `env`: variables added to this process's environment for the server (e.g. its own STP_STATE_DIR).
+    """
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / f"server-{script.stem}-{port}.log"
@@ -125,7 +130,8 @@ def streamlit_server(script: Path, extra_args: Sequence[str] = ()) -> Iterator[S
         *extra_args,
     ]
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        server_env = {**os.environ, **env} if env else None
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=server_env)
         server = Server(script=script, url=f"http://127.0.0.1:{port}", process=process)
         try:
             wait_healthy(server.url, process)
@@ -192,10 +198,12 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 
 @contextmanager
-def dashboard_baseline_and_browser() -> Iterator[tuple[Server, Server, Browser]]:
+def dashboard_baseline_and_browser(
+    dashboard_env: Mapping[str, str] | None = None,
+) -> Iterator[tuple[Server, Server, Browser]]:
     """Both apps served side by side and one headless Chromium: what every browser benchmark compares in."""
     with (
-        streamlit_server(DASHBOARD) as dashboard,
+        streamlit_server(DASHBOARD, env=dashboard_env) as dashboard,
         streamlit_server(BASELINE) as baseline,
         sync_playwright() as playwright,
     ):

@@ -1,6 +1,10 @@
 """First paint: time from page.goto to drawn, a dashboard page vs the bare baseline page.
 
-`--page overview` (default) or `--page emergency-care` (the 44-panel SPC small multiples, map and distribution).
+`--page overview` (default), `footprint` (the deep link /footprint?stp=E54000034, Frimley), `workforce`,
+`emergency-care` (the 44-panel SPC small multiples, map and distribution), `progress`, `compare`, or `your-data`
+(Your data with a published file: the dashboard runs on a temporary state folder with STP_PUBLISH=open, and a
+monthly metrics file for all 44 footprints is published into its SQLite store first, so a fresh browser context
+sees it like any viewer would).
 
 Each run opens a fresh browser context (no HTTP cache, a new Streamlit session), like a first visit.
 Dashboard and baseline alternate, and which goes first flips every pair, so load from other jobs on the
@@ -10,8 +14,10 @@ machine falls on both. Target: dashboard median <= 1.5 x baseline median.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import common
@@ -55,30 +61,100 @@ def measure_once(browser: Browser, url: str, wait_drawn: Callable[[Page], None],
     return drawn
 
 
-# Path, charts that must be drawn, and how the page is named in the report.
+@dataclass(frozen=True)
+class PageSpec:
+    """A page to open: its path, the charts that must be drawn, how the report names it, and its h1 if checked."""
+
+    path: str
+    charts: int
+    label: str
+    heading: str | None = None
+    published: bool = False  # needs a published file in the dashboard's store (Your data)
+
+
+FOOTPRINT_CODE = "E54000034"  # Frimley Health: the footprint the other benchmarks switch from
 PAGES = {
-    "overview": ("/", 2, "dashboard overview"),
-    "emergency-care": ("/emergency-care", 3, "emergency care (SPC small multiples)"),
-    "compare": (
+    "overview": PageSpec("/", 2, "dashboard overview"),
+    "footprint": PageSpec(
+        common.footprint_path(FOOTPRINT_CODE), 1, f"footprint deep link ({FOOTPRINT_CODE})", heading="footprint"
+    ),
+    "workforce": PageSpec("/workforce", 2, "workforce (map, distribution)", heading="Workforce"),
+    "emergency-care": PageSpec("/emergency-care", 3, "emergency care (SPC small multiples)"),
+    "progress": PageSpec("/progress", 2, "progress", heading="Progress"),
+    "compare": PageSpec(
         "/compare?stp=E54000033,E54000034,E54000007,E54000013",
         3,
         "compare (4 footprints: spine, trends, journeys)",
     ),
+    "your-data": PageSpec("/your-data", 2, "your data (a published monthly file)", published=True),
 }
+PUBLISHED_NAME = "benchmark-discharges-before-noon.csv"
+
+
+def published_monthly_csv(codes: list[str], months: int = 36) -> bytes:
+    """A user's tidy monthly file for every footprint, two measures, 36 months from April 2019: the shape of the
+    Your data tests' file (tests/pages/test_new_pages.py monthly_csv), for all 44 footprints. Constructed
+    benchmark data, not a real series: it is only ever shown by the benchmark's own server."""
+    rows = ["code,measure,period,value,unit,polarity"]
+    for n, code in enumerate(codes):
+        for i in range(months):
+            year, month = 2019 + (i + 3) // 12, (i + 3) % 12 + 1
+            noon = 55.0 + n * 0.4 + (i % 4) * 0.7 + (6.0 if i >= months - 8 else 0.0)
+            stay = 9.0 + (n % 7) * 0.3 - (i % 3) * 0.2
+            rows.append(f"{code},Discharges before noon,{year}-{month:02d},{noon:.1f},%,higher is better")
+            rows.append(f"{code},Long-stay patients per 100 beds,{year}-{month:02d},{stay:.1f},,lower is better")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@contextmanager
+def published_state() -> Iterator[dict[str, str]]:
+    """A temporary state folder holding one published metrics file; yields the environment for the dashboard."""
+    from stp_data import store
+    from stp_data.upload import parse_metrics_file
+
+    codes = sorted(common.footprint_names())
+    with tempfile.TemporaryDirectory(prefix="stp-bench-state-") as folder:
+        env = {"STP_STATE_DIR": folder, "STP_PUBLISH": "open", "STP_DATABASE_URL": ""}
+        engine = store.make_engine(store.database_url({"STP_STATE_DIR": folder}))
+        try:
+            store.upgrade(engine)
+            data = published_monthly_csv(codes)
+            upload = parse_metrics_file(data, PUBLISHED_NAME, codes)
+            publisher = store.Actor("benchmark@localhost", store.Role.PUBLISHER)
+            store.publish(engine, publisher, PUBLISHED_NAME, data, store.report_of(upload))
+        finally:
+            engine.dispose()
+        yield env
+
+
+def page_waiter(spec: PageSpec) -> Callable[[Page], None]:
+    """How to tell the page is drawn: the overview's map check, a footprint's name as heading, else chart counts."""
+    if spec.path == "/":
+        return common.wait_overview_drawn
+    heading = spec.heading
+    if heading == "footprint":
+        heading = common.footprint_names()[FOOTPRINT_CODE]
+    arg = common.drawn_arg(spec.charts, heading=heading, path=spec.path if "?" in spec.path else None)
+    return lambda page: common.wait_drawn(page, arg)
 
 
 def run(runs: int, budget_s: float, page_name: str = "overview") -> list[Row]:
-    path, charts, label_dashboard = PAGES[page_name]
+    spec = PAGES[page_name]
+    with published_state() if spec.published else _no_state() as env:
+        return _run(runs, budget_s, page_name, spec, env)
 
-    def wait_page_drawn(page: Page) -> None:
-        if page_name == "overview":
-            common.wait_overview_drawn(page)
-        else:
-            common.wait_drawn(page, common.drawn_arg(charts))
 
+@contextmanager
+def _no_state() -> Iterator[dict[str, str] | None]:
+    yield None
+
+
+def _run(runs: int, budget_s: float, page_name: str, spec: PageSpec, env: dict[str, str] | None) -> list[Row]:
+    path, label_dashboard = spec.path, spec.label
+    wait_page_drawn = page_waiter(spec)
     deadline = common.Deadline(budget_s)
     dashboard, baseline = Phases(), Phases()
-    with common.dashboard_baseline_and_browser() as (dash_server, base_server, browser):
+    with common.dashboard_baseline_and_browser(env) as (dash_server, base_server, browser):
 
         def dash(phases: Phases | None) -> float:
             return measure_once(browser, dash_server.url + path, wait_page_drawn, phases)

@@ -21,19 +21,15 @@ import common
 # --budget-s.
 PLAN: list[tuple[str, str, list[str], list[str], str]] = [
     ("first_paint", "first_paint", ["--runs", "7"], ["--runs", "5"], "first_paint_overview"),
-    (
-        "first_paint_emergency_care",
-        "first_paint",
-        ["--runs", "5", "--page", "emergency-care"],
-        ["--runs", "3", "--page", "emergency-care"],
-        "first_paint_emergency-care",
-    ),
-    (
-        "first_paint_compare",
-        "first_paint",
-        ["--runs", "5", "--page", "compare"],
-        ["--runs", "3", "--page", "compare"],
-        "first_paint_compare",
+    *(
+        (
+            f"first_paint_{page.replace('-', '_')}",
+            "first_paint",
+            ["--runs", "5", "--page", page],
+            ["--runs", "3", "--page", page],
+            f"first_paint_{page}",
+        )
+        for page in ("footprint", "workforce", "emergency-care", "progress", "your-data", "compare")
     ),
     ("provider_files", "provider_files", [], [], "provider_files"),
     ("packs", "packs", [], [], "packs"),
