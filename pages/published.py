@@ -55,6 +55,9 @@ def act(action: Callable[[], object], done: str) -> None:
     except (PermissionError, KeyError) as error:
         st.error(str(error), icon=":material/block:")
         return
+    except sa.exc.SQLAlchemyError:  # one transaction in the store: rolled back, nothing half-written
+        st.error("The database did not answer; nothing was changed. Try again in a minute.", icon=":material/error:")
+        return
     st.session_state[FLASH] = done
     st.rerun()
 
@@ -145,7 +148,11 @@ try:
     engine = publish.engine()
     versions = store.list_versions(engine)
 except sa.exc.SQLAlchemyError:
-    st.error("The published data can't be read just now: the database did not answer.", icon=":material/error:")
+    st.error(
+        "The published data can't be read just now: the database did not answer. The other pages keep showing "
+        "what was last loaded; try again in a minute.",
+        icon=":material/error:",
+    )
     st.stop()
 if not versions:
     st.info("Nothing has been published yet. Publishers publish a file from Load data, after its validation report.")

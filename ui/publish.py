@@ -4,13 +4,24 @@ The database is asked one cheap question per page run (`store.revision`); only w
 current versions listed again, and a version's file is read and parsed once per server process (cached by its
 checksum, shared read-only by every session). So a publish made in another session, or by another server
 process behind the load balancer, appears on everyone's next page run without a restart.
+
+When the database does not answer (a restart for patching, a lost connection), every page keeps the published files
+this server process last read, and `outage_banner` says since when; the database is asked again at most every
+`RETRY_S` seconds, so pages stay fast and the process recovers by itself when it returns (the engine pre-pings
+pooled connections, so no restart is needed). A publish while it is down fails with a plain message and writes
+nothing (the store writes in one transaction).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import streamlit as st
@@ -26,6 +37,9 @@ from ui import auth, cache
 
 log = logging.getLogger(__name__)
 PUBLISH_KEY = "publish_file"
+RETRY_S = 5.0  # while the database is down, ask again at most this often (a hung connect must not stall every page)
+UK = ZoneInfo("Europe/London")  # the banner's time is the viewers' clock, whatever the server's time zone
+DATABASE_DOWN = "The database did not answer; nothing was published. Try again in a minute."
 
 
 @st.cache_resource(show_spinner=False)
@@ -85,6 +99,8 @@ def _files_at(url: str, revision: tuple[int, int], codes: tuple[str, ...]) -> tu
                 version.id,
                 report.get("reader", "table"),
             )
+        except sa.exc.SQLAlchemyError:
+            raise  # the database, not the file: never cache this revision without the file
         except Exception as error:  # one unreadable published file must not take every page down
             log.warning("published %s version %d no longer reads: %s", version.name, version.number, error)
             continue
@@ -92,16 +108,90 @@ def _files_at(url: str, revision: tuple[int, int], codes: tuple[str, ...]) -> tu
     return tuple(files)
 
 
+@dataclass
+class _LastKnown:
+    """Per server process: the published files last read (by the codes they were read against) and since when the
+    database has not answered. The same for every viewer allowed to see published data, so one copy per process;
+    `published_files` still checks the viewer's role before handing it out."""
+
+    files: dict[tuple[str, ...], tuple[LoadedFile, ...]] = field(default_factory=dict)
+    down_since: datetime | None = None
+    next_try: float = 0.0  # time.monotonic() before which a down database is not asked again
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answered(self, codes: tuple[str, ...], files: tuple[LoadedFile, ...]) -> None:
+        with self.lock:
+            if self.down_since is not None:
+                log.warning("published data available again (database down since %s)", self.down_since.isoformat())
+            self.files[codes] = files
+            self.down_since = None
+
+    def failed(self) -> None:
+        with self.lock:
+            if self.down_since is None:
+                self.down_since = datetime.now(UTC)
+            self.next_try = time.monotonic() + RETRY_S
+
+    def waiting(self) -> bool:
+        """Down, and asked less than RETRY_S ago: answer from memory without trying."""
+        with self.lock:
+            return self.down_since is not None and time.monotonic() < self.next_try
+
+
+@st.cache_resource(show_spinner=False)
+def _last_known(url: str) -> _LastKnown:
+    return _LastKnown()
+
+
+def _state() -> _LastKnown:
+    return _last_known(store.database_url())
+
+
 def published_files(known_codes: Collection[str]) -> list[LoadedFile]:
-    """The current published datasets, oldest first, for whoever may view them; [] if the database is down."""
+    """The current published datasets, oldest first, for whoever may view them.
+
+    If the database does not answer: the files this process last read (empty if it never read any), and
+    `outage()` says since when.
+    """
     if not auth.current_actor().can_view:
         return []
+    codes = tuple(sorted(known_codes))
+    last = _state()
+    if last.waiting():
+        return list(last.files.get(codes, ()))
     try:
         revision = store.revision(engine())
-        return list(_files_at(store.database_url(), revision, tuple(sorted(known_codes))))
+        files = _files_at(store.database_url(), revision, codes)
     except sa.exc.SQLAlchemyError:
-        log.exception("published data unavailable: showing the bundled data and this session's files only")
-        return []
+        log.exception("published data unavailable: showing the bundled data and the files last read")
+        last.failed()
+        return list(last.files.get(codes, ()))
+    last.answered(codes, files)
+    return list(files)
+
+
+def outage() -> datetime | None:
+    """When (UTC) this server process found the database not answering; None while it answers."""
+    return _state().down_since
+
+
+def outage_text(since: datetime, now: datetime | None = None) -> str:
+    """'Published data unavailable since 14:02; …' in UK time (the date too when it is not today)."""
+    local = since.astimezone(UK)
+    today = (now or datetime.now(UTC)).astimezone(UK).date()
+    when = local.strftime("%H:%M") if local.date() == today else local.strftime(s.LOADED_AT_FORMAT)
+    return (
+        f"Published data unavailable since {when}; showing what was last loaded. The database did not answer: "
+        "publishing, restoring and withdrawing wait until it does."
+    )
+
+
+def outage_banner() -> None:
+    """One warning above the page while the database does not answer (called by the frame, after the page data
+    was decided this run). Only for viewers who may see published data: for others nothing is missing."""
+    since = outage()
+    if since is not None and auth.current_actor().can_view:
+        st.warning(outage_text(since), icon=":material/cloud_off:")
 
 
 def publish_as(actor: Actor, file_name: str, data: bytes, upload: Any, sheet: str | None = None) -> store.Version:
@@ -110,7 +200,14 @@ def publish_as(actor: Actor, file_name: str, data: bytes, upload: Any, sheet: st
 
 
 def _already_current(file_name: str, sha256: str) -> store.Version | None:
-    return next((v for v in store.current_versions(engine()) if v.name == file_name and v.sha256 == sha256), None)
+    """The current version with these exact bytes, if any; None when the database does not answer (the Publish
+    button stays, and says so if pressed, rather than vanishing)."""
+    try:
+        current = store.current_versions(engine())
+    except sa.exc.SQLAlchemyError:
+        _state().failed()
+        return None
+    return next((v for v in current if v.name == file_name and v.sha256 == sha256), None)
 
 
 def _rows_outside_footprints(upload: Any) -> int:
@@ -181,6 +278,12 @@ def publish_control(file_name: str, data: bytes, upload: Any, sheet: str | None 
         )  # the role is checked again, by the store
     except PermissionError as error:
         st.error(str(error), icon=":material/block:")
+        return None
+    except sa.exc.SQLAlchemyError:
+        # The store's one transaction rolled back (or never began): nothing of this version was written.
+        log.exception("publish of %s failed: the database did not answer", file_name)
+        _state().failed()
+        st.error(DATABASE_DOWN, icon=":material/cloud_off:")
         return None
     st.success(
         escape_markdown(f"Published {file_name} as version {version.number}: every viewer sees it on their next page.")

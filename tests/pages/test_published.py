@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from stp_data import store
@@ -252,3 +254,105 @@ def test_a_published_nhs_england_provider_file_is_read_back_by_the_provider_read
     [month] = user_months(bundle, [loaded])
     assert month.caption.startswith(f"March 2026: from the published file {name} (")
     assert "published by analyst@trust.nhs.uk (version 1)" in month.caption
+
+
+# --- The database down: the files last read stay, one banner says since when, Publish fails plainly -------------
+
+
+def banner_app(codes: list[str]) -> None:
+    import streamlit as st
+
+    from ui import publish
+
+    st.session_state.setdefault("runs", []).append(publish.published_files(codes))
+    publish.outage_banner()
+
+
+def refused(*_args, **_kwargs):
+    raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+
+def test_with_the_database_down_pages_keep_the_files_last_read_under_one_banner_and_recover(engine, monkeypatch):
+    from ui import publish
+
+    monkeypatch.setattr(publish, "RETRY_S", 0.0)  # ask again on every run (in service: at most every 5 s)
+    store.publish(engine, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    at = AppTest.from_function(banner_app, args=(CODES,), default_timeout=60)
+    at.run()
+    [loaded] = at.session_state["runs"][-1]
+    assert len(at.warning) == 0
+
+    with monkeypatch.context() as down:
+        down.setattr(store, "revision", refused)
+        at.run()
+        assert at.session_state["runs"][-1] == [loaded]  # the very object: page_data keeps its merged tables
+        [banner] = at.warning
+        assert banner.value.startswith("Published data unavailable since ")
+        assert "showing what was last loaded" in banner.value
+        at.run()
+        assert len(at.warning) == 1 and at.session_state["runs"][-1] == [loaded]
+
+        newcomer = AppTest.from_function(banner_app, args=(CODES,), default_timeout=60)
+        newcomer.run()  # a session opened during the outage gets the process's last-known files too
+        assert newcomer.session_state["runs"][-1] == [loaded] and len(newcomer.warning) == 1
+
+    at.run()  # the database answers again: no banner, no restart
+    assert len(at.warning) == 0 and at.session_state["runs"][-1] == [loaded]
+
+
+def test_while_the_database_is_down_it_is_asked_at_most_every_retry_interval(engine, monkeypatch):
+    from ui import publish
+
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        refused()
+
+    monkeypatch.setattr(publish, "RETRY_S", 3600.0)
+    monkeypatch.setattr(store, "revision", counted)
+    at = AppTest.from_function(banner_app, args=(CODES,), default_timeout=60)
+    for _ in range(3):
+        at.run()
+    assert len(calls) == 1 and len(at.warning) == 1
+
+
+def test_the_last_known_files_are_still_only_for_those_who_may_view(engine, monkeypatch):
+    from ui import publish
+
+    monkeypatch.setattr(publish, "RETRY_S", 0.0)
+    store.publish(engine, PUBLISHER, "vacancies.csv", V1, metrics_report(V1))
+    publisher = AppTest.from_function(banner_app, args=(CODES,), default_timeout=60)
+    publisher.user, publisher.secrets = {"is_logged_in": True, "email": "analyst@trust.nhs.uk"}, AUTH
+    publisher.run()
+    assert len(publisher.session_state["runs"][-1]) == 1
+    monkeypatch.setattr(store, "revision", refused)
+    anonymous = AppTest.from_function(banner_app, args=(CODES,), default_timeout=60)
+    anonymous.user, anonymous.secrets = {"is_logged_in": False}, AUTH
+    anonymous.run()
+    assert anonymous.session_state["runs"][-1] == [] and len(anonymous.warning) == 0
+
+
+def test_the_banner_says_the_time_on_the_uk_clock():
+    from ui import publish
+
+    summer = datetime(2026, 7, 1, 13, 2, tzinfo=UTC)  # 14:02 British Summer Time
+    assert "since 14:02;" in publish.outage_text(summer, now=summer)
+    winter = datetime(2026, 12, 4, 14, 2, tzinfo=UTC)
+    assert "since 14:02;" in publish.outage_text(winter, now=winter)
+    assert "since 03 Dec 2026 14:02;" in publish.outage_text(winter - timedelta(days=1), now=winter)
+
+
+def test_with_the_database_down_the_publish_button_stays_and_fails_plainly_writing_nothing(engine, monkeypatch):
+    from ui import publish
+
+    with monkeypatch.context() as down:
+        down.setattr(store, "current_versions", refused)
+        down.setattr(store, "publish", refused)
+        publisher = control(V1, {"is_logged_in": True, "email": "analyst@trust.nhs.uk"}, AUTH)
+        assert button_labels(publisher) == ["Publish"]
+        publisher.button(key="publish_file").click().run()
+        assert not publisher.exception
+        assert [e.value for e in publisher.error] == [publish.DATABASE_DOWN]
+        assert publisher.session_state["published_version"] is None
+    assert store.list_versions(engine) == [] and store.history(engine) == []
