@@ -8,6 +8,7 @@ sends can make a viewer a publisher.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,17 @@ from typing import Any
 import streamlit as st
 
 from stp_data.links import escape_markdown
-from stp_data.store.roles import SECRETS_SECTION, Actor, RolesConfig, actor_for, load_config
+from stp_data.store.roles import (
+    SECRETS_SECTION,
+    Actor,
+    OpenPublishError,
+    RolesConfig,
+    actor_for,
+    check_open_publish,
+    load_config,
+)
+
+log = logging.getLogger(__name__)
 
 OPEN_PUBLISH_WARNING = (
     "Publishing is open to anyone who can open this dashboard (STP_PUBLISH=open): meant for one analyst's own "
@@ -51,7 +62,22 @@ def auth_configured() -> bool:
 
 
 def roles_config() -> RolesConfig:
-    return load_config(os.environ, _secrets().get(SECRETS_SECTION) or {}, auth_configured=auth_configured())
+    """The role settings; every page run asks (page_data first), so a refused STP_PUBLISH=open stops every page."""
+    config = load_config(os.environ, _secrets().get(SECRETS_SECTION) or {}, auth_configured=auth_configured())
+    refuse_open_publish_beyond_localhost(config, st.get_option("server.address"))
+    return config
+
+
+def refuse_open_publish_beyond_localhost(config: RolesConfig, server_address: str | None) -> None:
+    """STP_PUBLISH=open on a server others can reach: no page is served, only the reason (and the same line in
+    the server's log). Streamlit has no start-up hook that runs before the first page, so it is checked on every
+    run; the check is a string comparison."""
+    try:
+        check_open_publish(config, server_address)
+    except OpenPublishError as error:
+        log.error("%s", error)
+        st.error(escape_markdown(str(error)), icon=":material/block:")
+        st.stop()
 
 
 def signed_in_email() -> str | None:

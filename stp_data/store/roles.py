@@ -9,11 +9,13 @@ Configuration comes from environment variables or the `[stp_progress]` table of 
     STP_PUBLISH=open                                  no sign-in at all: everyone publishes (one analyst's machine)
 
 The store calls `require_publisher` on every write, so a role is enforced on the server whatever the page shows.
+`check_open_publish` refuses STP_PUBLISH=open on a server that listens beyond this machine.
 """
 
 from __future__ import annotations
 
 import enum
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -144,3 +146,33 @@ def require_publisher(actor: object) -> Actor:
         who = actor.label if isinstance(actor, Actor) else repr(actor)
         raise PermissionError(f"{who} is not a publisher: publishing, restoring and withdrawing need that role")
     return actor
+
+
+class OpenPublishError(RuntimeError):
+    """STP_PUBLISH=open on a server other machines can reach."""
+
+
+def listens_only_locally(server_address: str | None) -> bool:
+    """Does Streamlit's `server.address` keep the server to this machine? Unset (None or "") is every interface:
+    Streamlit then binds 0.0.0.0 / ::, reachable from the network."""
+    host = (server_address or "").strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback  # 127.0.0.0/8 and ::1
+    except ValueError:  # "", 0.0.0.0 is an address but not loopback; a host name other than localhost
+        return False
+
+
+def check_open_publish(config: RolesConfig, server_address: str | None) -> None:
+    """Raise OpenPublishError when STP_PUBLISH=open and the server listens on anything but localhost: open
+    publishing has no sign-in, so anyone who can reach the server could publish for everyone."""
+    if not config.open_publish or listens_only_locally(server_address):
+        return
+    where = f"address {server_address!r}" if server_address else "every network interface (server.address unset)"
+    raise OpenPublishError(
+        f"{ENV_PUBLISH}=open is refused: this server listens on {where}, so anyone who can reach it could publish "
+        "for everyone without signing in. Open publishing is for one analyst's own machine: start it with "
+        f"--server.address localhost, or remove {ENV_PUBLISH}=open and configure sign-in with publishers "
+        "(deploy/README-auth.md)."
+    )

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from stp_data.store.roles import Actor, Role, actor_for, load_config, matches, require_publisher, role_for
+from stp_data.store.roles import (
+    Actor,
+    OpenPublishError,
+    Role,
+    actor_for,
+    check_open_publish,
+    listens_only_locally,
+    load_config,
+    matches,
+    require_publisher,
+    role_for,
+)
 
 
 def config(env=None, secrets=None, **kwargs):
@@ -61,3 +72,20 @@ def test_require_publisher_refuses_anything_but_a_publisher_actor():
 def test_matches_ignores_case_and_spaces():
     assert matches(" A@Trust.NHS.uk ", frozenset({"@trust.nhs.uk"}))
     assert not matches("a@trust.nhs.uk", frozenset({"trust.nhs.uk"}))  # a domain is written @domain
+
+
+@pytest.mark.parametrize("address", ["localhost", "LOCALHOST", "127.0.0.1", "127.0.1.1", "::1", "[::1]"])
+def test_open_publishing_is_allowed_on_a_server_only_this_machine_reaches(address):
+    assert listens_only_locally(address)
+    check_open_publish(config({"STP_PUBLISH": "open"}, auth_configured=False), address)
+
+
+@pytest.mark.parametrize("address", [None, "", "0.0.0.0", "::", "192.168.1.20", "dashboard.trust.nhs.uk"])
+def test_open_publishing_is_refused_on_a_server_others_can_reach_saying_why(address):
+    assert not listens_only_locally(address)
+    with pytest.raises(OpenPublishError) as refused:
+        check_open_publish(config({"STP_PUBLISH": "open"}, auth_configured=False), address)
+    message = str(refused.value)
+    assert "STP_PUBLISH=open" in message and "own machine" in message and "--server.address localhost" in message
+    assert ("every network interface" in message) if not address else (repr(address) in message)
+    check_open_publish(config({"STP_PUBLISHERS": "a@nhs.net"}), address)  # sign-in configured: any address is fine
