@@ -444,9 +444,13 @@ GROUP_NAMES = {  # the legend's short name, the colour, and what the hover says
     "neutral": ("Special cause", NEUTRAL, "Special cause: neither better nor worse"),
     "common": ("Common cause", COMMON, "Common cause"),
 }
+# A point that no neighbour of its colour joins (e.g. one month beyond a limit) draws no line of its own: a dot marks
+# it, one trace per colour so the legend hides both together.
+DOT_KINDS = {group: f"{group}_dot" for group in GROUP_NAMES if group != "common"}
 # Drawn in this order, each one trace across every panel (lines broken between panels with None); a kind no panel
 # has is left out (the figure's meta lists each drawn trace's points per panel).
-_KINDS = ("grid", "ticks", "limits", "mean", "target", "line", *GROUP_NAMES, "field_test", "gap")
+_KINDS = ("grid", "ticks", "limits", "mean", "target", "line", *GROUP_NAMES, *DOT_KINDS.values(), "field_test", "gap")
+_WITH_EXTRA = (*GROUP_NAMES, "field_test", "gap")  # kinds with a hover row (customdata) per point
 
 
 def _finite(value: object) -> bool:
@@ -518,7 +522,7 @@ class _Panels:
         self.columns, self.grid = columns, grid
         self.x: dict[str, list] = {kind: [] for kind in _KINDS}
         self.y: dict[str, list] = {kind: [] for kind in _KINDS}
-        self.extra: dict[str, list] = {"ticks": [], "tick_position": [], **{kind: [] for kind in _KINDS[6:]}}
+        self.extra: dict[str, list] = {"ticks": [], "tick_position": [], **{kind: [] for kind in _WITH_EXTRA}}
         self.counts: dict[str, list[int]] = {kind: [] for kind in _KINDS}
         self.cell: tuple[list[float], list[float]] = ([0, 1], [0, 1])
 
@@ -583,15 +587,7 @@ def _place_panel(panels: _Panels, series: pd.DataFrame, result: spc.SpcResult, d
         panels.add("line", [u(when) for when in x.loc[part.index]], [v(value) for value in part["value"]], gap=True)
     if result.target is not None:
         panels.add("target", [u(first), u(last)], [v(result.target)] * 2, gap=True)
-    # Per point only what differs from point to point: the month and the value as the measure shows it.
-    groups = points["point_type"].map(POINT_GROUPS)
-    for group in GROUP_NAMES:
-        at = groups.eq(group).to_numpy()
-        panels.add(group, [u(when) for when in x[at]], [v(value) for value in series.loc[at, "value"]])
-        panels.extra[group] += [
-            [plotly_text(str(period)), _fmt(float(value), decimals)]
-            for period, value in zip(series.loc[at, "period"], series.loc[at, "value"], strict=True)
-        ]
+    _place_points(panels, series, points, [u(when) for when in x], [v(value) for value in series["value"]], decimals)
     flagged = _flagged(series)
     field = flagged & _field_test_only(series)
     orgs = series["flag_orgs"] if "flag_orgs" in series else pd.Series("", series.index)
@@ -606,6 +602,34 @@ def _place_panel(panels: _Panels, series: pd.DataFrame, result: spc.SpcResult, d
         [plotly_text(str(p)), plotly_text(t)]
         for p, t in zip(series.loc[gap, "period"], _flag_texts(series)[gap], strict=True)
     ]
+
+
+def _colour_runs(series: pd.DataFrame, points: pd.DataFrame) -> pd.Series:
+    """A run number per point: consecutive points of one colour (POINT_GROUPS) on one stretch of the value line."""
+    groups = points["point_type"].map(POINT_GROUPS)
+    line_runs = pd.Series(_line_runs(series, points).to_numpy(), index=points.index)
+    starts = groups.ne(groups.shift()) | line_runs.ne(line_runs.shift())
+    return starts.cumsum()
+
+
+def _place_points(
+    panels: _Panels, series: pd.DataFrame, points: pd.DataFrame, us: list, vs: list, decimals: int
+) -> None:
+    """The points as runs of line in their colour over the grey value line, not one SVG marker each (5,000 markers
+    took most of the grid's drawing time): a run joins consecutive points of one colour, and a point alone in its
+    colour gets a dot. The hover is per point as before: the month and the value as the measure shows it."""
+    groups = points["point_type"].map(POINT_GROUPS).to_numpy()
+    rows = [
+        [plotly_text(str(period)), _fmt(float(value), decimals)]
+        for period, value in zip(series["period"], series["value"], strict=True)
+    ]
+    for _, run in pd.Series(range(len(points))).groupby(_colour_runs(series, points).to_numpy(), sort=True):
+        at = run.tolist()
+        group = groups[at[0]]
+        panels.add(group, [us[i] for i in at], [vs[i] for i in at], gap=True)
+        panels.extra[group] += [*(rows[i] for i in at), None]
+        if len(at) == 1 and group in DOT_KINDS:
+            panels.add(DOT_KINDS[group], [us[at[0]]], [vs[at[0]]])
 
 
 def _legend_line(xy: dict, name: str, colour: str, dash: str) -> go.Scatter:
@@ -640,16 +664,28 @@ def _panel_traces(panels: _Panels, unit: str) -> tuple[list[go.Scatter], list[st
         "line": go.Scatter(**xy["line"], mode="lines", name="Value line", line={"color": COMMON, "width": 1}, **skip),
     }
     for group, (name, colour, meaning) in GROUP_NAMES.items():
+        # Lines, hovered at each point (a scatter trace hovers at its points whatever it draws).
         traces[group] = go.Scatter(
             **xy[group],
-            mode="markers",
+            mode="lines",
             name=name,
             legendgroup=group,
-            marker={"size": 4, "color": colour, "line": {"width": 0}},
+            line={"color": colour, "width": 1 if group == "common" else 2},
+            hoveron="points",
             customdata=panels.extra[group],
             meta=[unit],
             hovertemplate=f"<b>%{{customdata[0]}}</b>: %{{customdata[1]}} %{{meta[0]}}<br>{plotly_text(meaning)}"
             "<extra></extra>",
+        )
+    for group, kind in DOT_KINDS.items():
+        traces[kind] = go.Scatter(
+            **xy[kind],
+            mode="markers",
+            name=f"{GROUP_NAMES[group][0]}: a point alone",
+            legendgroup=group,
+            showlegend=False,
+            marker={"size": 4, "color": GROUP_NAMES[group][1], "line": {"width": 0}},
+            hoverinfo="skip",  # the point's line trace, at the same place, has its hover
         )
     # Named in the page's key (⚑), not the legend, which stays one line under the panels.
     flag = {"symbol": FLAG_SYMBOL, "size": 7, "color": TEXT, "line": {"width": 1.5, "color": TEXT}}

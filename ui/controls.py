@@ -77,6 +77,41 @@ def figure(fig: go.Figure, *, board_height: int | None = None) -> go.Figure:
     return board
 
 
+class _SentFigure(go.Figure):
+    """A figure as st.plotly_chart sends it, its plain spec made once.
+
+    st.plotly_chart asks a figure for `to_dict()` on every run: a deep copy, about 130 ms for the 44-panel SPC grid
+    and tens of ms for a map, on every page a viewer opens. This one hands back a spec made once per shown figure
+    (kept on that figure), so a page's run only pays for the JSON. Only for st.plotly_chart: it is empty as a
+    figure."""
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self._sent_spec = spec
+
+    def to_dict(self) -> dict:
+        return self._sent_spec
+
+
+def _spec_once(fig: go.Figure, key: str, make) -> dict:
+    """`make()` for `fig`, made once and kept on the figure under `key` (figures on a page are never changed after
+    they are built: cached ones are shared read-only, the others are built afresh each run)."""
+    made: dict = fig.__dict__.setdefault("_stp_sent_specs", {})
+    if key not in made:
+        made[key] = make()
+    return made[key]
+
+
+def shown(fig: go.Figure, *, board_height: int | None = None) -> go.Figure:
+    """`figure(fig, board_height=...)` ready for st.plotly_chart and nothing else: its spec (and, in presentation
+    mode, its board copy) made once per figure rather than on every run."""
+    if not state.is_board():
+        return _SentFigure(_spec_once(fig, "laptop", fig.to_dict))
+    return _SentFigure(
+        _spec_once(fig, f"board {board_height}", lambda: figure(fig, board_height=board_height).to_dict())
+    )
+
+
 def share_control(page_path: str) -> None:
     """The exact address of this view, with a copy button (st.code has one)."""
     with st.popover("Share this view", icon=":material/link:"):
@@ -152,7 +187,7 @@ def user_data_banner(data: PageData) -> None:
 def clickable_map(fig: go.Figure, *, key: str, alt: str, board_height: int | None = None) -> None:
     """A footprint map where one click opens that footprint's page (board mode scaling applied)."""
     event = st.plotly_chart(
-        figure(fig, board_height=board_height),
+        shown(fig, board_height=board_height),
         key=key,
         on_select="rerun",
         selection_mode="points",

@@ -53,7 +53,7 @@ def time_to_ics_section(data: page_data.PageData, cumulative: pd.DataFrame, mont
     st.header("Time to integrated care system, by July 2017 rating")
     fig = cache.default_time_to_ics() if not data.user_ratings else time_to_ics_chart(cumulative, months, note=SOURCE)
     st.plotly_chart(
-        controls.figure(fig),
+        controls.shown(fig),
         key="time_to_ics",
         config={"displaylogo": False},
         alt="Step lines: the share of each July 2017 rating group's footprints that were integrated care systems "
@@ -183,7 +183,7 @@ def ae_section(data: page_data.PageData) -> None:
     first, last = (ae.month_label(p) for p in (view.england["period"].min(), view.england["period"].max()))
     head.header(f"Did the middle catch up on A&E? Type-1 4-hour performance, {first} – {last}")
     st.markdown(escape_markdown(view.headline))
-    st.plotly_chart(controls.figure(view.fig), key=f"ae_groups_{by}", config={"displaylogo": False}, alt=view.alt)
+    st.plotly_chart(controls.shown(view.fig), key=f"ae_groups_{by}", config={"displaylogo": False}, alt=view.alt)
     st.caption(escape_markdown(view.source))
     st.caption(escape_markdown(view.notes[0]))  # the method, then the caveats
     st.caption(escape_markdown(" ".join(view.notes[1:])))
@@ -239,7 +239,7 @@ def journeys_section(data: page_data.PageData, paths: pd.DataFrame, steps: pd.Da
     st.header("Every footprint's journey")
     fig = cache.default_swimlane() if not data.user_ratings else journey_swimlane(paths, steps, note=SOURCE)
     st.plotly_chart(
-        controls.figure(fig),
+        controls.shown(fig),
         key="journey_swimlane",
         config={"displaylogo": False},
         alt="One row per footprint, sorted by designation date and coloured by July 2017 rating, with a marker "
@@ -315,7 +315,7 @@ def footprint_journey(profile: pd.Series) -> None:
     st.subheader("Its workforce over time, against England and the middle half of footprints")
     note = WORKFORCE_TRENDS_SOURCE
     st.plotly_chart(
-        controls.figure(fig),
+        controls.shown(fig),
         key="footprint_trends",
         config={"displaylogo": False},
         alt=alt,

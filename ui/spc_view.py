@@ -79,13 +79,13 @@ def all_footprints_section(data: page_data.PageData, measure: str) -> None:
         )
     # Built (and cached) in 8 columns for a board screen and the PNG; a laptop's narrower column shows 5.
     if state.is_board():
-        shown = fig
+        laid_out = fig
     elif bundled:
-        shown = cache.default_small_multiples_laptop(measure)
+        laid_out = cache.default_small_multiples_laptop(measure)
     else:
-        shown = spc_charts.relayout_small_multiples(fig, spc_charts.LAPTOP_COLUMNS)
+        laid_out = spc_charts.relayout_small_multiples(fig, spc_charts.LAPTOP_COLUMNS)
     st.plotly_chart(
-        controls.figure(shown),
+        controls.shown(laid_out),
         key=f"spc_all_{measure}",
         config={"displaylogo": False},
         alt=f"{len(results)} small XmR charts of {info['name']}, sorted with special cause of concern first. "
@@ -220,7 +220,7 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
             "they mix two different processes. A gap in the series is still a break."
         )
     st.plotly_chart(
-        controls.figure(chart.figure),
+        controls.shown(chart.figure),
         key=f"xmr_{measure}",
         config={"displaylogo": False},
         alt=f"XmR chart of {info['name']} for {name}, {len(series)} points. {result.summary()}",

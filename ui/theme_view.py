@@ -135,7 +135,7 @@ def render_distribution(view: MeasureView, theme: str, measure: str, headline: s
     """The bell curve of one measure across footprints, the middle half shaded, England marked."""
     info, note, histogram = view.info, view.note, view.histogram
     st.plotly_chart(
-        controls.figure(histogram),
+        controls.shown(histogram),
         key=f"{theme}_distribution",
         config={"displaylogo": False},
         alt=f"Histogram of {info['name']} across footprints with a fitted normal curve; the table lists them.",
@@ -262,7 +262,7 @@ def render_trend(view: MeasureView, measure: str, code: str | None, names: dict[
     info, fig = view.info, view.trend
     chosen = f"; {names.get(code, code)} highlighted" if code else ""
     st.plotly_chart(
-        controls.figure(fig),
+        controls.shown(fig),
         key=f"trend_{measure}",
         config={"displaylogo": False},
         alt=f"Line chart of {info['name']} for every footprint over {view.trend_periods} periods{chosen}, "
