@@ -4,11 +4,12 @@ backup is restored, or an upgrade), and SQLite's online backup.
 `fingerprint(engine)` reads every dataset, version, file checksum (recomputed from the stored bytes) and event;
 two stores with equal fingerprints hold the same published data and history. `problems(engine)` lists what
 would make a store untrustworthy (a file whose bytes no longer match its checksum, a dataset whose current version
-is not the one its history ends with). Typical drill:
+is not the one its history ends with). The drill (tests/stp_data/store/test_backup.py does it):
 
-    pg_dump --format=custom --file stp.dump "$DATABASE"          # PostgreSQL
-    backup_sqlite(state_dir / "stp-progress.sqlite", target)       # SQLite, safe while the dashboard runs
-    assert fingerprint(make_engine(restored_url)) == fingerprint(make_engine(live_url))
+    pg_dump --format=custom --file stp.dump postgresql://user@host/stp       # PostgreSQL, while it serves
+    createdb stp_check && pg_restore --no-owner --exit-on-error --dbname stp_check stp.dump
+    python -m stp_data.store.backup sqlite state/stp-progress.sqlite backups/stp.sqlite   # SQLite, while it serves
+    python -m stp_data.store.backup compare URL_OF_THE_LIVE_STORE URL_OF_THE_RESTORED_ONE   # exit 0: the same
 """
 
 from __future__ import annotations
@@ -92,3 +93,46 @@ def backup_sqlite(source: Path, target: Path) -> None:
     finally:
         writer.close()
         reader.close()
+
+
+def compare(a: sa.Engine, b: sa.Engine) -> list[str]:
+    """Why two stores differ (empty when they hold the same data and history), then each one's own problems."""
+    first, second = fingerprint(a), fingerprint(b)
+    differences = [
+        f"{table}: {len(first[table])} rows against {len(second[table])}, or rows that differ"
+        for table in first
+        if first[table] != second[table]
+    ]
+    return differences + [f"first: {p}" for p in problems(a)] + [f"second: {p}" for p in problems(b)]
+
+
+USAGE = """python -m stp_data.store.backup sqlite SOURCE.sqlite TARGET.sqlite   copy a live SQLite store
+python -m stp_data.store.backup compare URL_A URL_B                   same datasets, versions, bytes, events?
+(URLs as STP_DATABASE_URL takes them: sqlite:///path or postgresql+psycopg://user@host/db)"""
+
+
+def main(argv: list[str]) -> int:
+    """For operators: the SQLite backup, and the check that a restored backup (or an upgrade) lost nothing."""
+    from stp_data.store.database import make_engine
+
+    if len(argv) == 3 and argv[0] == "sqlite":
+        backup_sqlite(Path(argv[1]), Path(argv[2]))
+        print(f"copied {argv[1]} to {argv[2]}")
+        return 0
+    if len(argv) == 3 and argv[0] == "compare":
+        engines = [make_engine(url) for url in argv[1:]]
+        try:
+            found = compare(*engines)
+        finally:
+            for engine in engines:
+                engine.dispose()
+        print("\n".join(found) or "the same datasets, versions, checksums and events; no problems found")
+        return 1 if found else 0
+    print(USAGE)
+    return 2
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

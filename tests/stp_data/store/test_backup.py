@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from stp_data import store
 from stp_data.store import Actor, Role
-from stp_data.store.backup import backup_sqlite, fingerprint, problems
+from stp_data.store.backup import backup_sqlite, fingerprint, main, problems
 from tests.stp_data.store.conftest import _fresh_postgres_database
 from tests.stp_data.store.postgres import binaries
 
@@ -111,3 +111,18 @@ def test_problems_names_a_file_whose_bytes_no_longer_match_and_a_pointer_the_his
     assert len(found) == 2
     assert "stored bytes do not match" in found[0]
     assert "vacancies.csv" in found[1] and "history ends at version id 1" in found[1]
+
+
+def test_the_operators_commands_copy_a_sqlite_store_and_say_whether_two_stores_match(tmp_path, capsys):
+    source, copy = tmp_path / "live.sqlite", tmp_path / "backups" / "copy.sqlite"
+    live = store.make_engine(f"sqlite:///{source}")
+    _live_store(live)
+    assert main(["sqlite", str(source), str(copy)]) == 0
+    assert main(["compare", f"sqlite:///{source}", f"sqlite:///{copy}"]) == 0
+    assert "the same datasets, versions, checksums and events" in capsys.readouterr().out
+
+    store.publish(live, PUBLISHER, "beds.csv", b"one more", REPORT)
+    live.dispose()
+    assert main(["compare", f"sqlite:///{source}", f"sqlite:///{copy}"]) == 1
+    assert "versions: 5 rows against 4" in capsys.readouterr().out
+    assert main([]) == 2
