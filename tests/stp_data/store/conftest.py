@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from stp_data.store import make_engine
 from tests.stp_data.store.postgres import binaries, postgres_server
-
-_databases = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +27,18 @@ def postgres_url() -> Iterator[str]:
 
 def _fresh_postgres_database(server_url: str) -> str:
     """A new empty database per test, so each starts from no tables (migrations from empty)."""
-    name = f"stp_test_{next(_databases)}"
+    name = f"stp_test_{uuid.uuid4().hex[:16]}"  # unique even if this module is imported twice
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def new_postgres_database(postgres_url: str) -> Callable[[], str]:
+    """Makes empty databases on the session's server (tests that need two: a live store and its restore)."""
+    return lambda: _fresh_postgres_database(postgres_url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

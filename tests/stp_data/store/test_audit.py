@@ -71,6 +71,7 @@ def test_every_refused_attempt_is_one_line_saying_why_and_nothing_is_written(eng
         lambda: store.restore(engine, PUBLISHER, 999),
         lambda: store.withdraw(engine, PUBLISHER, "never-published.csv"),
     ]
+    caplog.clear()  # the attempts' lines only, whatever level an earlier test left the logger at
     with caplog.at_level(logging.INFO, logger=store.AUDIT_LOGGER):
         for attempt in attempts:
             with pytest.raises((PermissionError, ValueError, KeyError)):

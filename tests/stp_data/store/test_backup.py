@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from stp_data import store
 from stp_data.store import Actor, Role
 from stp_data.store.backup import backup_sqlite, fingerprint, main, problems
-from tests.stp_data.store.conftest import _fresh_postgres_database
 from tests.stp_data.store.postgres import binaries
 
 PUBLISHER = Actor("analyst@trust.nhs.uk", Role.PUBLISHER)
@@ -33,8 +32,8 @@ def _connection_options(url: str) -> list[str]:
     return ["-h", str(parsed.host), "-p", str(parsed.port), "-U", str(parsed.username)]
 
 
-def test_pg_dump_of_a_live_store_restored_into_a_fresh_database_is_the_same_store(postgres_url, tmp_path):
-    live_url, fresh_url = _fresh_postgres_database(postgres_url), _fresh_postgres_database(postgres_url)
+def test_pg_dump_of_a_live_store_restored_into_a_fresh_database_is_the_same_store(new_postgres_database, tmp_path):
+    live_url, fresh_url = new_postgres_database(), new_postgres_database()
     live, fresh = store.make_engine(live_url), store.make_engine(fresh_url)
     try:
         _live_store(live)

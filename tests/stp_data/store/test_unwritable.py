@@ -66,6 +66,7 @@ def test_a_full_disk_fails_the_publish_cleanly_and_the_published_data_stays_read
     # A disk with no room left: SQLite may not grow the file past the pages it has (its own "disk is full").
     sa.event.listen(engine, "connect", lambda connection, _: connection.execute("PRAGMA max_page_count = 1"))
     engine.dispose()
+    caplog.clear()  # only this publish's line (the dashboard, run earlier in the process, logs audits at INFO)
     with caplog.at_level(logging.INFO, logger=store.AUDIT_LOGGER), pytest.raises(StoreNotWritable) as raised:
         store.publish(engine, PUBLISHER, "vacancies.csv", b"x" * 200_000, REPORT)
 
