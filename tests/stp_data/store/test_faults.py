@@ -151,12 +151,15 @@ def _wait_for_lock_waiters(connection: sa.Connection, count: int) -> None:
     raise AssertionError(f"fewer than {count} processes ever waited for the migration lock")
 
 
-def test_two_processes_upgrading_an_empty_database_at_once_migrate_it_once(empty_engine, database_url):
-    """Two replicas starting together: one waits on the migration lock (PostgreSQL's advisory lock, SQLite's write
-    lock), then finds the schema at head and does nothing. Both succeed; one alembic_version row."""
+def test_two_processes_upgrading_an_empty_database_at_once_migrate_it_once(new_postgres_database):
+    """Two replicas starting together on PostgreSQL: while the test holds the migration (advisory) lock, both wait
+    for it and neither creates a table; released, one migrates and the other finds the schema at head. Both
+    succeed; one alembic_version row."""
+    url = new_postgres_database()
+    engine = store.make_engine(url)
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", UPGRADE_WHEN_TOLD, database_url],
+            [sys.executable, "-c", UPGRADE_WHEN_TOLD, url],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -166,22 +169,36 @@ def test_two_processes_upgrading_an_empty_database_at_once_migrate_it_once(empty
         for _ in range(2)
     ]
     assert [process.stdout.readline().strip() for process in processes] == ["ready", "ready"]
-    if empty_engine.dialect.name == "postgresql":
-        with empty_engine.connect() as holder:  # the test holds the migration lock: both replicas must queue on it
-            holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": database._MIGRATION_LOCK})
-            for process in processes:
-                process.stdin.write("go\n")
-                process.stdin.flush()
-            _wait_for_lock_waiters(holder, 2)
-            assert not sa.inspect(holder).has_table("alembic_version")  # neither migrated past the lock
-            holder.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": database._MIGRATION_LOCK})
-            holder.commit()
-        results = [process.communicate(timeout=120) for process in processes]
-    else:
-        results = [process.communicate("go\n", timeout=120) for process in processes]
+    with engine.connect() as holder:  # the test holds the migration lock: both replicas must queue on it
+        holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": database._MIGRATION_LOCK})
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        _wait_for_lock_waiters(holder, 2)
+        assert not sa.inspect(holder).has_table("alembic_version")  # neither migrated past the lock
+        holder.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": database._MIGRATION_LOCK})
+        holder.commit()
+    results = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], [err[-2000:] for _, err in results]
-    head = head_revision()
-    assert [out.strip() for out, _ in results] == [head, head]
-    with empty_engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
-    assert problems(empty_engine) == [] and fingerprint(empty_engine)["versions"] == []
+    _assert_migrated_once(engine)
+    assert [out.strip() for out, _ in results] == [head_revision()] * 2
+    engine.dispose()
+
+
+def test_two_engines_upgrading_an_empty_sqlite_file_at_once_migrate_it_once(tmp_path):
+    """The same on SQLite, with threads for processes (each its own engine and connection; SQLite's lock is the
+    file's, so a thread waits exactly as a process would): BEGIN IMMEDIATE queues the second upgrade."""
+    url = f"sqlite:///{tmp_path / 'stp-progress.sqlite'}"
+    engines = [store.make_engine(url) for _ in range(3)]
+    assert _race(engines, lambda _, engine: store.upgrade(engine)) == []
+    _assert_migrated_once(engines[0])
+    for engine in engines:
+        engine.dispose()
+
+
+def _assert_migrated_once(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [
+            head_revision()
+        ]
+    assert problems(engine) == [] and fingerprint(engine)["versions"] == []
