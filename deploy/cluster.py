@@ -126,10 +126,27 @@ class Postgres:
             tail = self.log.read_text()[-2000:] if self.log.exists() else ""
             raise RuntimeError(f"{' '.join(command)} failed: {result.stdout}{result.stderr}{tail}")
 
-    def stop(self) -> None:
-        # fast: roll back open transactions and shut down cleanly (the data stays usable for a next start).
+    def start(self) -> None:
+        """Start (again) on the same port and data: what a patch-night restart looks like to the replicas."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._run(
+            "pg_ctl", "-D", str(self.root / "data"), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start"
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """fast: roll back open transactions and shut down cleanly (the data stays usable for a next start).
+        immediate: no shutdown checkpoint, as if the server crashed (the next start replays the WAL)."""
         with contextlib.suppress(Exception):
-            self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "-t", "30", "stop")
+            self._run("pg_ctl", "-D", str(self.root / "data"), "-m", mode, "-w", "-t", "30", "stop")
+
+    def is_ready(self) -> bool:
+        """Accepts connections (pg_isready's answer)."""
+        result = subprocess.run(
+            [str(self.bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-t", "2"],
+            capture_output=True,
+            timeout=30,
+        )
+        return result.returncode == 0
 
 
 def start_postgres(root: Path, bin_dir: Path, port: int | None = None) -> Postgres:
@@ -144,8 +161,7 @@ def start_postgres(root: Path, bin_dir: Path, port: int | None = None) -> Postgr
     fresh = not (data / "PG_VERSION").exists()
     if fresh:
         server._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
-    options = f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1"
-    server._run("pg_ctl", "-D", str(data), "-l", str(server.log), "-o", options, "-w", "-t", "60", "start")
+    server.start()
     if fresh:
         server._run("createdb", "-h", str(root), "-p", str(server.port), "-U", "postgres", DATABASE)
     return server
@@ -186,6 +202,12 @@ class Replica:
 
     def stop(self) -> None:
         _stop_process(self.process)
+
+    def kill(self) -> None:
+        """SIGKILL, as an orchestrator or the kernel's OOM killer does: no clean shutdown, sockets just close."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
 
 
 def start_replica(port: int, log: Path, env: Mapping[str, str], extra_args: Sequence[str] = ()) -> Replica:
@@ -303,6 +325,8 @@ class Cluster:
     postgres: Postgres | None
     migrated: bool = False  # the store's schema was created (the store package is there)
     notes: list[str] = field(default_factory=list)
+    replica_env: dict[str, str] = field(default_factory=dict)  # what every replica was started with
+    replica_args: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -311,6 +335,16 @@ class Cluster:
     @property
     def database_url(self) -> str | None:
         return self.postgres.url if self.postgres else None
+
+    def restart_replica(self, index: int, timeout_s: float = 90) -> Replica:
+        """Start replica `index` again on its port (after a kill), waiting for its health check; nginx sends it
+        its share of new browsers again once fail_timeout has passed."""
+        old = self.replicas[index]
+        old.kill()
+        replica = start_replica(old.port, old.log.with_suffix(".restarted.log"), self.replica_env, self.replica_args)
+        self.replicas[index] = replica
+        wait_http_ok(replica.url + HEALTH_PATH, timeout_s, replica.process)
+        return replica
 
 
 def _stop_all(replicas: Sequence[Replica], nginx: Nginx | None, postgres: Postgres | None) -> None:
@@ -331,8 +365,12 @@ def cluster(
     use_postgres: bool = True,
     replica_args: Sequence[str] = (),
     timeout_s: float = 90,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Cluster]:
     """Start PostgreSQL, the replicas and nginx; yield when every replica and nginx answer their health check.
+
+    extra_env: added to every replica's environment (e.g. STP_PUBLISH=open for a test that publishes through the
+    browser without a sign-in provider).
 
     port=0 picks a free one. run_dir=None uses a temporary folder, deleted afterwards; a given folder is kept (and
     its database reused next time). use_postgres=False (or no PostgreSQL binaries) leaves the replicas on their
@@ -363,6 +401,7 @@ def cluster(
         env = replica_env(
             postgres.url if postgres else None, os.environ.get("STP_COOKIE_SECRET") or secrets.token_hex(32)
         )
+        env.update(extra_env or {})
         for _ in range(replicas):
             replica_port = free_port()
             if postgres is None:
@@ -373,7 +412,7 @@ def cluster(
             wait_http_ok(replica.url + HEALTH_PATH, timeout_s, replica.process)
         front = start_nginx(nginx_bin, root / "nginx", port or free_port(), [r.address for r in started])
         wait_http_ok(front.url + HEALTH_PATH, 30, front.process)
-        yield Cluster(root, front, started, postgres, migrated, notes)
+        yield Cluster(root, front, started, postgres, migrated, notes, env, tuple(replica_args))
     finally:
         _stop_all(started, front, postgres)
         if temporary:
