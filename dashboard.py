@@ -23,15 +23,14 @@ PROVENANCE = (
 
 def footprint_search(current: str | None) -> None:
     """One search box: type a name or a code, jump to that footprint."""
-    profiles = cache.profiles()
-    labels = dict(zip(profiles["code"], profiles["name"] + " · " + profiles["code"], strict=True))
+    labels = cache.search_labels()  # in the order the box lists them
     if st.session_state.get(SEARCH_SHOWS) != current:
         # The URL moved (link, map click, back button): show its footprint.
         st.session_state[SEARCH_KEY] = current
         st.session_state[SEARCH_SHOWS] = current
     choice = st.selectbox(
         "Find a footprint",
-        options=sorted(labels, key=labels.get),
+        options=list(labels),
         format_func=labels.get,
         index=None,
         placeholder="Type a name or an E54 code",

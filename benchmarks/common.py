@@ -104,21 +104,21 @@ class Server:
 
 @contextmanager
 def streamlit_server(
-    script: Path, extra_args: Sequence[str] = (), env: Mapping[str, str] | None = None
+    script: Path,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    serve_with: Sequence[str] = (),
 ) -> Iterator[Server]:
     """Start `python -m streamlit run script` from the repo root (so .streamlit/config.toml applies to both apps).
 
     `env`: variables added to this process's environment for the server (e.g. its own STP_STATE_DIR).
+    `serve_with`: another command in place of `python -m streamlit run script` (e.g. a profiling launcher).
     """
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / f"server-{script.stem}-{port}.log"
     command = [
-        PYTHON,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
+        *(serve_with or [PYTHON, "-m", "streamlit", "run", str(script)]),
         "--server.port",
         str(port),
         "--server.address",
@@ -334,3 +334,39 @@ def parser(description: str, runs: int, budget_s: float) -> argparse.ArgumentPar
     p.add_argument("--runs", type=int, default=runs, help=f"measured repetitions (default {runs})")
     p.add_argument("--budget-s", type=float, default=budget_s, help=f"wall-clock cap in seconds (default {budget_s})")
     return p
+
+
+# --- a server as replicas run it ------------------------------------------------------------------------------
+
+# deploy/cluster.py starts each replica with every footprint's shared figures built in the background (ui/cache.py
+# warm_up_in_background), then frozen out of the garbage collector's sight: CPU per page is measured the same way.
+WARM_ENV = {"STP_WARM_CACHES": "1"}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def wait_idle(pid: int, quiet_s: float = 3.0, timeout_s: float = 300.0) -> float:
+    """Wait until the process has used under 5% of a core for `quiet_s` (a background warm-up finished).
+
+    Returns the seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        before = cpu_seconds(pid)
+        time.sleep(quiet_s)
+        if cpu_seconds(pid) - before < 0.05 * quiet_s:
+            break
+    return time.monotonic() - start
+
+
+@contextmanager
+def empty_state(**extra: str) -> Iterator[dict[str, str]]:
+    """Environment for a dashboard with its own empty state folder: no published data from earlier runs or tests."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="stp-bench-state-") as folder:
+        yield {"STP_STATE_DIR": folder, "STP_DATABASE_URL": "", **extra}

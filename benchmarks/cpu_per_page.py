@@ -11,30 +11,28 @@ batch. Batches:
 
 CPU per page is what a replica pays per page view; `replicas.py` turns it into queueing under a crowd. One
 client at a time, so the number is the server's own work, not contention (the client's CPU is not counted).
+
+With --warm the server runs as a replica does (STP_WARM_CACHES=1: every footprint's figures built in the background,
+then frozen out of the collector's sight) and measuring starts once that warm-up is done (minutes on a busy
+machine); without it, only the pages the warm-up journey opens are built first. One idle session stays
+connected throughout, as other viewers would be: when a server's last session closes, Streamlit drops its compiled
+scripts, and every next page would pay for compiling dashboard.py and the page again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import common
 from common import Row
 from ws_client import PageLoad, StreamlitWsClient
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 TARGET_MS = 40.0  # the issue's goal for the viewer mix
 MIX_STEPS = [("footprint", code) for code in common.SWITCH_CODES] + [("", None)]
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, from /proc (its threads included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 @dataclass
@@ -78,30 +76,52 @@ async def journey(url: str, pages: int) -> list[PageLoad]:
     return loads
 
 
-def measure(pid: int, batch: Batch, work: Callable[[], Awaitable[list[PageLoad]]]) -> None:
-    before = cpu_seconds(pid)
-    loads = asyncio.run(work())
-    batch.cpu_s += cpu_seconds(pid) - before
+@asynccontextmanager
+async def bystander(url: str) -> AsyncIterator[None]:
+    """A viewer who opened the overview and stays: the server always has a session, as a shared one does."""
+    async with StreamlitWsClient(url) as client:
+        await client.connect()
+        await client.load("")
+        yield
+
+
+async def measure(pid: int, batch: Batch, work: Awaitable[list[PageLoad]]) -> None:
+    before = common.cpu_seconds(pid)
+    loads = await work
+    batch.cpu_s += common.cpu_seconds(pid) - before
     batch.pages += len(loads)
     batch.bytes_received += [load.bytes_received for load in loads]
     batch.errors += [error for load in loads for error in load.errors]
 
 
-def run(pages: int, rounds: int, budget_s: float) -> list[Row]:
-    deadline = common.Deadline(budget_s)
+async def measure_batches(url: str, pid: int, pages: int, rounds: int, budget_s: float) -> dict[str, Batch]:
     batches = {name: Batch(name) for name in ("overview", "footprint", "mix")}
-    with common.streamlit_server(common.DASHBOARD) as server:
-        # Warm-up (excluded): imports and the shared caches of every footprint the batches open.
-        asyncio.run(journey(server.url, 1 + len(MIX_STEPS)))
+    async with bystander(url):
+        # Warm-up (excluded): imports, the pages' shared figures (and with --warm, every footprint's).
+        await journey(url, 1 + len(MIX_STEPS))
+        waited = await asyncio.to_thread(common.wait_idle, pid, 3.0, 900.0)
+        print(f"warm-up done after {waited:.0f} s", file=sys.stderr)
+        deadline = common.Deadline(budget_s)
         for _ in range(rounds):  # rounds interleave the batches, so load from other jobs falls on all of them
             if deadline.expired():
                 print("budget reached", file=sys.stderr)
                 break
-            measure(server.pid, batches["overview"], lambda: fresh_pages(server.url, "", (None,) * 3))
-            measure(server.pid, batches["footprint"], lambda: fresh_pages(server.url, "footprint", common.SWITCH_CODES))
-            measure(server.pid, batches["mix"], lambda: journey(server.url, pages))
+            await measure(pid, batches["overview"], fresh_pages(url, "", (None,) * 3))
+            await measure(pid, batches["footprint"], fresh_pages(url, "footprint", common.SWITCH_CODES))
+            await measure(pid, batches["mix"], journey(url, pages))
+    return batches
+
+
+def run(pages: int, rounds: int, budget_s: float, warm: bool = False) -> list[Row]:
+    with (
+        common.empty_state(**(common.WARM_ENV if warm else {})) as env,
+        common.streamlit_server(common.DASHBOARD, env=env) as server,
+    ):
+        batches = asyncio.run(measure_batches(server.url, server.pid, pages, rounds, budget_s))
     rows = []
     for batch in batches.values():
+        if not batch.pages:
+            continue
         cold = common.median(batch.bytes_received) if batch.name != "mix" else sum(batch.bytes_received) / batch.pages
         print(
             f"  {batch.name:<10} pages {batch.pages:<4} CPU {batch.cpu_ms_per_page:6.1f} ms/page   "
@@ -126,8 +146,9 @@ def run(pages: int, rounds: int, budget_s: float) -> list[Row]:
 def main(argv: list[str] | None = None) -> None:
     parser = common.parser(__doc__.splitlines()[0], runs=5, budget_s=300)
     parser.add_argument("--pages", type=int, default=9, help="pages per journey in the mix batch (default 9)")
+    parser.add_argument("--warm", action="store_true", help="every footprint built and frozen first, as on a replica")
     args = parser.parse_args(argv)
-    common.print_rows(run(args.pages, args.runs, args.budget_s))
+    common.print_rows(run(args.pages, args.runs, args.budget_s, args.warm))
 
 
 if __name__ == "__main__":

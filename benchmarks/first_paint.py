@@ -114,7 +114,7 @@ def published_state() -> Iterator[dict[str, str]]:
 
     codes = sorted(common.footprint_names())
     with tempfile.TemporaryDirectory(prefix="stp-bench-state-") as folder:
-        env = {"STP_STATE_DIR": folder, "STP_PUBLISH": "open", "STP_DATABASE_URL": ""}
+        env = {"STP_STATE_DIR": folder, "STP_PUBLISH": "open", "STP_DATABASE_URL": ""}  # as common.empty_state
         engine = store.make_engine(store.database_url({"STP_STATE_DIR": folder}))
         try:
             store.upgrade(engine)
@@ -140,16 +140,11 @@ def page_waiter(spec: PageSpec) -> Callable[[Page], None]:
 
 def run(runs: int, budget_s: float, page_name: str = "overview") -> list[Row]:
     spec = PAGES[page_name]
-    with published_state() if spec.published else _no_state() as env:
+    with published_state() if spec.published else common.empty_state() as env:
         return _run(runs, budget_s, page_name, spec, env)
 
 
-@contextmanager
-def _no_state() -> Iterator[dict[str, str] | None]:
-    yield None
-
-
-def _run(runs: int, budget_s: float, page_name: str, spec: PageSpec, env: dict[str, str] | None) -> list[Row]:
+def _run(runs: int, budget_s: float, page_name: str, spec: PageSpec, env: dict[str, str]) -> list[Row]:
     path, label_dashboard = spec.path, spec.label
     wait_page_drawn = page_waiter(spec)
     deadline = common.Deadline(budget_s)

@@ -12,6 +12,7 @@ from charts.style import (
     RATING_COLOURS,
     TEXT,
     base_layout,
+    lean_figure,
     wrap_for_plotly,
 )
 from stp_data.ratings import RATINGS
@@ -131,7 +132,7 @@ def rating_bell_curve(
     fig.update_layout(margin={"b": 130})
     if highlight is not None:
         _add_highlight(fig, bars, highlight, peak)
-    return fig
+    return lean_figure(fig)
 
 
 def _add_highlight(fig: go.Figure, bars: pd.DataFrame, highlight: tuple[str, str | None], peak: float) -> None:

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from charts.ae_progress import ENGLAND_COLOUR, standard_trace
 from charts.progress import journey_swimlane
 from charts.spine import style_for
-from charts.style import NHS_DARK_GREY, base_layout
+from charts.style import NHS_DARK_GREY, base_layout, lean_figure
 from stp_data import ae_progress as ae
 from stp_data.text import plotly_text
 
@@ -89,11 +89,11 @@ def ae_trends(
         margin={"t": 60 if title else 20, "b": 150},
         meta={"source_note": note},
     )
-    return fig
+    return lean_figure(fig)
 
 
 def journeys(paths: pd.DataFrame, steps: pd.DataFrame, codes: Sequence[str], *, note: str) -> go.Figure:
     """The compared footprints' journeys to ICS on one time axis, in the comparison's order (first at the top):
     charts.progress.journey_swimlane on just these rows."""
     subset = paths.set_index("code").loc[list(codes)].reset_index()
-    return journey_swimlane(subset, steps[steps["code"].isin(set(codes))], note=note)
+    return lean_figure(journey_swimlane(subset, steps[steps["code"].isin(set(codes))], note=note))

@@ -7,7 +7,7 @@ import textwrap
 
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, base_layout
+from charts.style import BASE_FONT_SIZE, NHS_BLUE, NHS_DARK_GREY, TEXT, base_layout, lean_figure
 from stp_data.metrics import GaugeSpec
 from stp_data.text import plotly_text
 
@@ -167,7 +167,7 @@ def gauge_row(
     base_layout(
         fig, title=None if title is None else plotly_text(title), height=ROW_HEIGHT * rows + (70 if title else 20)
     )
-    return fig
+    return lean_figure(fig)
 
 
 def _caption(spec: GaugeSpec) -> str:

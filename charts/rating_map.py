@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, footprint_geo, short_citation
+from charts.style import BASE_FONT_SIZE, RATING_COLOURS, base_layout, footprint_geo, lean_figure, short_citation
 from geo.boundaries import geojson_bounds, geojson_data_url
 from stp_data.ratings import NOT_RATED, RATING_GROUPS, UNPUBLISHED
 from stp_data.text import plotly_text
@@ -131,4 +131,4 @@ def rating_map(
     )
     base_layout(fig, title=title, height=height)
     fig.update_layout(margin={"b": 130})
-    return fig
+    return lean_figure(fig)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, base_layout
+from charts.style import BASE_FONT_SIZE, NHS_DARK_GREY, TEXT, base_layout, lean_figure
 from stp_data import compare
 from stp_data.text import plotly_text
 
@@ -259,7 +259,7 @@ def spine_chart(
         margin={"t": top + (40 if title else 0), "b": BOTTOM_PX, "l": 10, "r": 190 if missing else 16},
         meta={"source_note": note},
     )
-    return fig
+    return lean_figure(fig)
 
 
 def marker_counts(fig: go.Figure) -> dict[str, int]:

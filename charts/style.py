@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import textwrap
 import urllib.parse
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from settings import (  # noqa: F401
@@ -164,3 +167,92 @@ def add_source_note(fig: go.Figure, note: str, *, chars_per_line: int, y: float 
         align="left",
         font={"size": BASE_FONT_SIZE - 3, "color": NHS_DARK_GREY},
     )
+
+
+# Template layout entries only a continuous colour scale reads (a heatmap's z, a coloraxis, numeric marker colours).
+_CONTINUOUS_TEMPLATE_KEYS = ("colorscale", "coloraxis")
+
+
+def _uses_continuous_colour(fig: go.Figure) -> bool:
+    if any(key.startswith("coloraxis") for key in fig.layout.to_plotly_json()):
+        return True
+    for trace in fig.data:
+        if getattr(trace, "z", None) is not None or getattr(trace, "coloraxis", None) is not None:
+            return True
+        marker_colour = getattr(getattr(trace, "marker", None), "color", None)
+        if (
+            marker_colour is not None
+            and not isinstance(marker_colour, str)
+            and len(marker_colour)
+            and all(isinstance(value, int | float) for value in marker_colour)
+        ):
+            return True
+    return False
+
+
+def lean_template(fig: go.Figure) -> go.Figure:
+    """Keep only the template entries this figure's traces can use; in place, and returned.
+
+    Every figure carries the whole default template (Streamlit's, about 3.4 kB of JSON: colour scales for ten trace
+    types this dashboard never draws), sent again with every chart on every page. What is dropped cannot change
+    the drawing: template.data entries apply only to traces of their own type, and the colour scales only to
+    traces coloured by numbers. Call it on a figure once it is built, before it is shared or shown.
+    """
+    template = fig.layout.template
+    used = {trace.type for trace in fig.data}
+    data = {kind: traces for kind, traces in template.data.to_plotly_json().items() if kind in used}
+    layout = template.layout.to_plotly_json()
+    if not _uses_continuous_colour(fig):
+        layout = {key: value for key, value in layout.items() if key not in _CONTINUOUS_TEMPLATE_KEYS}
+    fig.layout.template = go.layout.Template(data=data, layout=layout)
+    return fig
+
+
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00:00(?:\.0+)?$")
+_DATE_KEYS = ("x", "y", "base")
+
+
+def _day_strings(values: object) -> list[str | None] | None:
+    """Dates that are all midnights as 'YYYY-MM-DD' (gaps as None); None if they are not such dates.
+
+    Plotly sends a datetime64 array as '2016-04-30T00:00:00.000000' per point: 26 characters where 10 say it all,
+    and the time axis reads both the same."""
+    if values is None or isinstance(values, str | dict):
+        return None
+    array = np.asarray(values)
+    if array.ndim != 1 or not len(array):
+        return None
+    if array.dtype.kind == "M":
+        days = array.astype("datetime64[D]")
+        present = ~np.isnat(array)
+        if not present.any() or (array[present] != days[present]).any():
+            return None
+        return [str(day) if keep else None for day, keep in zip(days, present, strict=True)]
+    if array.dtype.kind not in "OU":
+        return None
+    out: list[str | None] = []
+    for value in array:
+        if value is None:
+            out.append(None)
+            continue
+        text = value.isoformat() if isinstance(value, pd.Timestamp | dt.datetime) else value
+        found = _MIDNIGHT.match(text) if isinstance(text, str) else None
+        if found is None:
+            return None
+        out.append(found.group(1))
+    return out if any(day is not None for day in out) else None
+
+
+def short_dates(fig: go.Figure) -> go.Figure:
+    """Every trace's midnight dates as 'YYYY-MM-DD'; in place, and returned."""
+    for trace in fig.data:
+        for key in _DATE_KEYS:
+            days = _day_strings(getattr(trace, key, None)) if key in trace else None
+            if days is not None:
+                trace[key] = days
+    return fig
+
+
+def lean_figure(fig: go.Figure) -> go.Figure:
+    """The figure as it is best sent: only the template entries it uses, dates without a time of day. In place."""
+    return short_dates(lean_template(fig))

@@ -116,7 +116,7 @@ def show_footprint(code: str) -> None:
     with left:
         st.header("Where it sits in the bell curve")
         st.plotly_chart(
-            controls.figure(bell_figure),
+            controls.shown(bell_figure),
             key="footprint_bell",
             config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-bell-curve"}},
             alt=f"Bell curve of July 2017 ratings with {p['name']} marked ({rating_text}).",
@@ -135,9 +135,10 @@ def show_footprint(code: str) -> None:
             f"**Region:** 2016: {p['region_2016'] if isinstance(p['region_2016'], str) else 'not published'}; "
             f"2018: {p['region_2018'] if isinstance(p['region_2018'], str) else MERGED_2018}"
         )
-        st.markdown(f"**Domain results** (nine domains under three themes): {detail.domains_sentence}")
-        if not detail.domains_published.empty:
-            st.dataframe(detail.domains_published, hide_index=True, width="stretch")
+        domains, domains_sentence = data.footprint_domains(code, detail)
+        st.markdown(f"**Domain results** (nine domains under three themes): {domains_sentence}")
+        if not domains.empty:
+            st.dataframe(domains, hide_index=True, width="stretch")
             st.caption(
                 "Domain names as listed by a secondary source; NHS England's own wording confirms only the first two."
             )
@@ -147,7 +148,7 @@ def show_footprint(code: str) -> None:
         specs = themes[theme]
         st.header(gauge_heading(theme))
         st.plotly_chart(
-            controls.figure(fig),
+            controls.shown(fig),
             key=f"gauges_{theme}",
             config={"displaylogo": False, "toImageButtonOptions": {"filename": f"stp-{p['code']}-{theme}"}},
             alt=f"{theme.capitalize()} gauges for {p['name']}: "

@@ -53,9 +53,7 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
         st.header(f"{plural(len(values), 'footprint')} in your file")
         spread = metrics.spread(values)
         st.plotly_chart(
-            controls.figure(
-                measure_histogram(values, names, unit=info["unit"], spread=spread, england=None, note=note)
-            ),
+            controls.shown(measure_histogram(values, names, unit=info["unit"], spread=spread, england=None, note=note)),
             key="user_measure_histogram",
             alt=f"Histogram of {info['name']} across footprints from your data.",
         )
@@ -144,9 +142,11 @@ def render_ratings() -> None:
         finding = f"{top} praised, {bottom} castigated, {middle_count} in the middle"
         st.header(finding)
         bell_figure = figures[1]
-        shown_bell = controls.figure(bell_figure, board_height=BOARD_CHART_HEIGHT)
         if state.is_board():  # larger two-line tick labels: the legend moves down to clear them
+            shown_bell = controls.figure(bell_figure, board_height=BOARD_CHART_HEIGHT)
             shown_bell.update_layout(legend={"y": -0.24}, margin={"b": 170})
+        else:  # the shared figure's spec, made once (not a to_dict per run)
+            shown_bell = controls.shown(bell_figure)
         st.plotly_chart(
             shown_bell,
             key="rating_bell",
@@ -163,30 +163,15 @@ def render_ratings() -> None:
         "By NHS England region, with population (mid-2018) and the rating where a public source names it. "
         "Click a name to open that footprint; the full table is in the downloads below."
     )
-    table = middle[["code", "name", "region", "population", "rating_shown", "care_system"]].rename(
-        columns={
-            "code": "Code",
-            "name": "Footprint",
-            "region": "NHS England region",
-            "population": "Population (mid-2018)",
-            "rating_shown": "July 2017 rating",
-            "care_system": "Became ACS/ICS",
-        }
-    )
-    table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Statutory ICS, 1 July 2022")
+    table, regions = data.overview_middle(middle)
     # Links, not a data grid: one click or Enter opens a footprint, screen readers can list them, and the
     # overview does not load the grid's code before it first paints (about 15% of first paint, measured).
-    regions = table.groupby("NHS England region", sort=True)
-    for column, (region, rows) in zip(controls.columns([1, 1]) * 4, regions, strict=False):
+    carried = state.params()  # presentation mode, carried by every link
+    for column, (region, links) in zip(controls.columns([1, 1]) * 4, regions, strict=False):
         with column:
-            st.markdown(f"**{escape_markdown(str(region))}**")
-            for row in rows.itertuples(index=False):
-                rating = "" if row[4].startswith("Advanced or") else f" · {row[4]}"
-                st.page_link(
-                    s.FOOTPRINT_PAGE,
-                    label=f"{row[1]} · {row[3] / 1e6:.1f}m{rating}",
-                    query_params=state.params(stp=row[0]),
-                )
+            st.markdown(f"**{escape_markdown(region)}**")
+            for label, code in links:
+                st.page_link(s.FOOTPRINT_PAGE, label=label, query_params={**carried, "stp": code})
     controls.table_downloads(table, name="stp-middle-footprints", source=bell_note)
 
 

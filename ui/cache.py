@@ -17,6 +17,7 @@ import streamlit as st
 from charts.bell_curve import rating_bell_curve
 from charts.footprint_figures import FootprintFigures, footprint_figures
 from charts.rating_map import rating_map
+from charts.style import lean_figure
 from geo.boundaries import BOUNDARIES_2017, JoinReport, join_by_code, load_boundaries, share_collection, to_geojson
 from settings import LOADED_AT_FORMAT
 from stp_data import ratings
@@ -75,6 +76,14 @@ def default_overview_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     return ratings.group_summary(profiles(), bars.set_index("rating")["total"]), ratings.middle_footprints(profiles())
 
 
+@st.cache_resource(show_spinner=False)
+def default_overview_middle() -> tuple[pd.DataFrame, list[tuple[str, list[tuple[str, str]]]]]:
+    """The overview's middle footprints as a table and as links by region, for the bundled data. Read-only."""
+    from ui.page_data import middle_list  # ui.page_data imports this module
+
+    return middle_list(default_overview_tables()[1])
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def default_footprint_figures(code: str) -> FootprintFigures:
     """A footprint page's figures for the bundled data: the same for every viewer, built once per footprint.
@@ -91,6 +100,21 @@ def default_footprint_figures(code: str) -> FootprintFigures:
 def default_footprint_detail(code: str) -> FootprintDetail:
     """A footprint's profile, domains, milestones and capital for the bundled data, built once. Read-only."""
     return footprint_detail(bundle(), profiles(), code)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def default_footprint_domains(code: str) -> tuple[pd.DataFrame, str]:
+    """A footprint's published domain results and the sentence about them, for the bundled data. Read-only."""
+    detail = default_footprint_detail(code)
+    return detail.domains_published, detail.domains_sentence
+
+
+@st.cache_resource(show_spinner=False)
+def search_labels() -> dict[str, str]:
+    """The footprint search box's options, 'Name · code' in alphabetical order: the same on every run."""
+    p = profiles()
+    labels = dict(zip(p["code"], p["name"] + " · " + p["code"], strict=True))
+    return dict(sorted(labels.items(), key=lambda item: item[1]))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -144,7 +168,7 @@ def default_small_multiples(measure: str) -> go.Figure:
     """The 44-panel SPC figure for one bundled measure, built once (it is the heaviest figure on any page)."""
     from charts.spc import ordered_small_multiples
 
-    return ordered_small_multiples(bundle().measures, default_spc(measure), footprint_names(), measure)
+    return lean_figure(ordered_small_multiples(bundle().measures, default_spc(measure), footprint_names(), measure))
 
 
 @st.cache_resource(show_spinner=False)
@@ -170,7 +194,9 @@ def default_footprint_xmr(code: str, measure: str, recalc: tuple[str, ...] | Non
     None for the defaults, a tuple of validated months (links.parse_recalc_param) otherwise. Read-only."""
     from charts.spc import footprint_xmr
 
-    return footprint_xmr(bundle(), code, measure, recalc=recalc)
+    chart = footprint_xmr(bundle(), code, measure, recalc=recalc)
+    lean_figure(chart.figure)
+    return chart
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -181,7 +207,7 @@ def default_footprint_trends(code: str) -> tuple[pd.DataFrame, go.Figure | None,
 
     name = footprint_names()[code]
     trends, fig = footprint_workforce_trends(bundle(), code, name)
-    return trends, fig, footprint_trends_alt(name, trends)
+    return trends, fig if fig is None else lean_figure(fig), footprint_trends_alt(name, trends)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -189,7 +215,7 @@ def default_small_multiples_laptop(measure: str) -> go.Figure:
     """The same 44 panels rearranged for a laptop's narrower column (5 across), built once. Read-only."""
     from charts.spc import LAPTOP_COLUMNS, relayout_small_multiples
 
-    return relayout_small_multiples(default_small_multiples(measure), LAPTOP_COLUMNS)
+    return lean_figure(relayout_small_multiples(default_small_multiples(measure), LAPTOP_COLUMNS))
 
 
 @st.cache_resource(show_spinner=False)
@@ -198,7 +224,7 @@ def default_time_to_ics() -> go.Figure:
     from charts.progress import PROGRESS_SOURCE, time_to_ics_chart
 
     _, cumulative, months, _ = progress_tables()
-    return time_to_ics_chart(cumulative, months, note=PROGRESS_SOURCE)
+    return lean_figure(time_to_ics_chart(cumulative, months, note=PROGRESS_SOURCE))
 
 
 @st.cache_resource(show_spinner=False)
@@ -207,7 +233,7 @@ def default_swimlane() -> go.Figure:
     from charts.progress import PROGRESS_SOURCE, journey_swimlane
 
     paths, _, _, steps = progress_tables()
-    return journey_swimlane(paths, steps, note=PROGRESS_SOURCE)
+    return lean_figure(journey_swimlane(paths, steps, note=PROGRESS_SOURCE))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -219,7 +245,7 @@ def default_status_map(at: str) -> tuple[pd.DataFrame, go.Figure]:
     _, _, months, _ = progress_tables()
     row = months.set_index("at").loc[at]
     statuses = journey.status_at(bundle().designations, profiles(), row["end"])
-    return statuses, status_map(map_geometry()[0], statuses, row["label"])
+    return statuses, lean_figure(status_map(map_geometry()[0], statuses, row["label"]))
 
 
 WARM_CACHES = "STP_WARM_CACHES"

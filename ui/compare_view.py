@@ -307,7 +307,7 @@ def header_section(view: CompareView) -> None:
 
 def spine_section(view: CompareView) -> None:
     st.header("Every measure against England")
-    st.plotly_chart(controls.figure(view.spine), key="compare_spine", config={"displaylogo": False}, alt=view.spine_alt)
+    st.plotly_chart(controls.shown(view.spine), key="compare_spine", config={"displaylogo": False}, alt=view.spine_alt)
     st.caption(escape_markdown(SPINE_KEY))
     note = view.spine.layout.meta["source_note"]
     st.caption(escape_markdown(note))
@@ -326,7 +326,7 @@ def trends_section(view: CompareView) -> None:
         return
     st.header("A&E seen within 4 hours (type 1), month by month")
     st.plotly_chart(
-        controls.figure(view.trends), key="compare_ae_trends", config={"displaylogo": False}, alt=view.trends_alt
+        controls.shown(view.trends), key="compare_ae_trends", config={"displaylogo": False}, alt=view.trends_alt
     )
     st.caption(escape_markdown(view.ae_source))
     st.caption(escape_markdown(" ".join((emergency.CAVEAT_FIELD_TEST, emergency.CAVEAT_STANDARD))))
@@ -348,7 +348,7 @@ def spc_section(data: page_data.PageData, codes: tuple[str, ...], source: str) -
 def journeys_section(view: CompareView) -> None:
     st.header("Journeys to integrated care system")
     st.plotly_chart(
-        controls.figure(view.journeys),
+        controls.shown(view.journeys),
         key="compare_journeys",
         config={"displaylogo": False},
         alt="One row per compared footprint on one time axis, coloured by July 2017 rating, a marker for each "

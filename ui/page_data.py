@@ -32,6 +32,35 @@ from stp_data.user_data import (
 )
 from ui import cache, publish, session
 
+# Per NHS England region (alphabetical), each middle footprint's link label and code.
+MiddleLinks = list[tuple[str, list[tuple[str, str]]]]
+MIDDLE_COLUMNS = {
+    "code": "Code",
+    "name": "Footprint",
+    "region": "NHS England region",
+    "population": "Population (mid-2018)",
+    "rating_shown": "July 2017 rating",
+    "care_system": "Became ACS/ICS",
+}
+
+
+def middle_list(middle: pd.DataFrame) -> tuple[pd.DataFrame, MiddleLinks]:
+    """The middle footprints with the column names a reader sees, and their links grouped by region:
+    'Name · 1.2m' (population in millions), plus ' · rating' where a public source names it."""
+    table = middle[list(MIDDLE_COLUMNS)].rename(columns=MIDDLE_COLUMNS)
+    table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Statutory ICS, 1 July 2022")
+    regions: MiddleLinks = []
+    for region, rows in table.groupby("NHS England region", sort=True):
+        links = []
+        for code, name, population, rating in zip(
+            rows["Code"], rows["Footprint"], rows["Population (mid-2018)"], rows["July 2017 rating"], strict=True
+        ):
+            named = "" if rating.startswith("Advanced or") else f" · {rating}"
+            links.append((f"{name} · {population / 1e6:.1f}m{named}", code))
+        regions.append((str(region), links))
+    return table, regions
+
+
 USER_RATINGS_NOTE = "Counts: the loaded ratings file named in the banner above, not NHS England's published split."
 BUNDLED_BOUNDARIES = "ONS 2017 footprints (OGL v3)"
 _MERGED = "_merged_user_data"
@@ -100,11 +129,25 @@ class PageData:
         totals = self.bars.set_index("rating")["total"]
         return ratings.group_summary(self.profiles, totals), ratings.middle_footprints(self.profiles)
 
+    def overview_middle(self, middle: pd.DataFrame) -> tuple[pd.DataFrame, MiddleLinks]:
+        """The overview's middle footprints as a table (for downloads) and as links by region: shared for the
+        bundled data. `middle` is overview_tables()'s second table."""
+        if self.bundled_only:
+            return cache.default_overview_middle()
+        return middle_list(middle)
+
     def footprint_detail(self, code: str) -> FootprintDetail:
         """A footprint's profile, domains, milestones and capital: once per footprint for the bundled data."""
         if self.bundled_only:
             return cache.default_footprint_detail(code)
         return footprint_detail(self.bundle, self.profiles, code)
+
+    def footprint_domains(self, code: str, detail: FootprintDetail) -> tuple[pd.DataFrame, str]:
+        """The domains with a published result, and one sentence about all of them: once per footprint for the
+        bundled data (`detail` is this footprint's footprint_detail)."""
+        if self.bundled_only:
+            return cache.default_footprint_domains(code)
+        return detail.domains_published, detail.domains_sentence
 
     def footprint_figures(self, profile: pd.Series) -> FootprintFigures:
         """A footprint page's bell curve and gauges: once per footprint for the bundled data, per view otherwise."""

@@ -80,6 +80,39 @@ def test_deep_link_selects_frimley(code):
     assert at.sidebar.selectbox(key="footprint_search").value == "E54000034"
     bell = figures(at)[0]
     assert "Frimley" in bell["layout"]["title"]["text"]
+    assert_sent_lean(figures(at))
+
+
+def assert_sent_lean(specs: list[dict]) -> None:
+    """Figures go out with only the template entries their traces use, and dates without a time of day."""
+    assert specs
+    for spec in specs:
+        drawn = {trace["type"] for trace in spec["data"]}
+        assert set(spec["layout"]["template"].get("data", {})) <= drawn
+        sent = json.dumps(spec["data"])
+        assert "T00:00:00" not in sent, sent[sent.index("T00:00:00") - 40 :][:120]
+
+
+def test_short_dates_keep_every_date_and_gap_and_leave_other_values_alone():
+    import numpy as np
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from charts.style import lean_figure
+
+    days = pd.to_datetime(["2016-04-30", None, "2016-06-30"])
+    fig = go.Figure(
+        [
+            go.Scatter(x=days.to_numpy(), y=[1.0, 2.0, 3.0]),
+            go.Scatter(x=["2016-04-30T00:00:00", "2016-05-31T00:00:00"], y=["a", "b"]),
+            go.Scatter(x=pd.to_datetime(["2016-04-30 12:30"]).to_numpy(), y=np.array([1.5])),  # a time: kept
+        ]
+    )
+    lean_figure(fig)
+    assert list(fig.data[0].x) == ["2016-04-30", None, "2016-06-30"] and list(fig.data[0].y) == [1.0, 2.0, 3.0]
+    assert list(fig.data[1].x) == ["2016-04-30", "2016-05-31"] and list(fig.data[1].y) == ["a", "b"]
+    assert str(fig.data[2].x[0]).startswith("2016-04-30T12:30")
+    assert set(fig.layout.template.data.to_plotly_json()) <= {"scatter"}
 
 
 @pytest.mark.parametrize("bad", ["E99999999", "<script>alert(1)</script>", "E54000999", "x" * 2000, "[a](http://e.x)"])
