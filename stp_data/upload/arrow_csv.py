@@ -17,10 +17,13 @@ def read_rectangular_csv(data: bytes, width: int, max_rows: int) -> pd.DataFrame
     """A rectangular UTF-8 CSV read by pyarrow, every column dictionary-encoded into a pandas Categorical of
     text (each distinct cell text once, so every later check reads each distinct text once); None for anything
     else (ragged rows, a parse error), which the pandas reader then reads exactly as before."""
+    text = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data[3:] if data.startswith(codecs.BOM_UTF8) else data),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            io.BytesIO(text),
+            # One block for the whole file: each column is then one dictionary, with no per-block dictionaries to
+            # unify afterwards (a third less CPU; columns are still converted in parallel).
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=max(len(text), 1 << 20)),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string()) for i in range(width)},

@@ -66,12 +66,14 @@ def apply_mapping(
     roles = {column: role for column, role in mapping.roles.items() if column in position}
     _require(raw, mapping, roles)
     body = raw.cells.iloc[mapping.header_row :]
-    body = body.loc[~body.index.isin([r - 1 for r in mapping.setting_rows])]
+    if mapping.setting_rows:
+        body = body.loc[~body.index.isin([r - 1 for r in mapping.setting_rows])]
     filled = body.ne("").any(axis=1).to_numpy()
     notes = [*raw.notes, *mapping.notes]
     if (~filled).any() and filled.any():
         notes.append(f"Skipped {int((~filled).sum())} empty row(s).")
-    body = body.loc[filled]
+    if not filled.all():  # a copy of every column only when there is a row to leave out
+        body = body.loc[filled]
     if body.empty:
         raise refuse(name, "has a header but no rows", row=mapping.header_row)
     records = _records(body, mapping, roles, position)
@@ -91,7 +93,8 @@ def apply_mapping(
     partly = int(pd.Series(records["row"][good]).isin(bad_rows).sum())
     if partly:
         notes.append(f"{partly} value(s) from rejected rows were still used: only the rejected values were left out.")
-    undated = pd.unique(checked["period"][good & pd.isna(checked["period_end"])])
+    spelling, ends = checked["coded"]["period_end"]
+    undated = pd.unique(checked["period"][good & pd.isna(ends)[spelling]]) if len(spelling) else []
     if len(undated):
         notes.append(f"{len(undated)} period label(s) could not be read as dates; they are kept as written.")
     used = checked["measure_table"]
@@ -168,7 +171,7 @@ def _records(body: pd.DataFrame, mapping: Mapping, roles: dict[str, str], positi
         for f in FIELDS:
             column = by_role.get(ROLE_OF.get(f, f))
             frame.attrs[f"at_{f}"] = (column or f, position.get(column, -1) + 1)
-        frame["at_measure"] = ""
+        # No at_measure column: a tidy record's fields come from the columns at_<field> names.
         return frame.reset_index(drop=True)
     pieces = []
     for column, role in roles.items():
@@ -207,7 +210,7 @@ def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list
     problems.append(("measure", identity["found"]))
     spelling, parsed = periods.parse_distinct(records["period"])  # each distinct spelling parsed once
     period_codes, period_uniques = checks.recode(spelling, parsed["label"].to_numpy(dtype=object))
-    period_end = parsed["end"].to_numpy(dtype=object)[spelling] if n else np.array([], dtype=object)
+    ends = parsed["end"].to_numpy(dtype=object)  # each distinct spelling's last day, spread by `spelling`
     problems.append(("period", checks.found_where(checks.blank(records["period"]), "missing period")))
     if parsed["day_first"].any():
         notes.append("Dates written dd/mm/yyyy were read the UK way, day first (05/06/2018 is 5 June 2018).")
@@ -246,9 +249,12 @@ def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list
     # A measure's unit and polarity are the same on all its records: read them at each key's first record.
     present, first = checks.first_index(identity["key_codes"])
     keys = identity["key_uniques"][present] if n else np.array([], dtype=object)
-    table = identity["table"].assign(
-        unit=lambda t: t["key"].map(dict(zip(keys, units[first], strict=True))),
-        polarity=lambda t: t["key"].map(dict(zip(keys, polarity[first], strict=True))).fillna("neutral"),
+    unit_of = dict(zip(keys, units[first], strict=True))
+    polarity_of = dict(zip(keys, polarity[first], strict=True))
+    table = identity["table"]
+    table = table.assign(
+        unit=[unit_of.get(k, np.nan) for k in table["key"]],
+        polarity=[polarity_of.get(k, "neutral") for k in table["key"]],
     )
     return {
         "problems": frame,
@@ -256,11 +262,11 @@ def _check(records: pd.DataFrame, mapping: Mapping, known: set[str], notes: list
         "code": code,
         "measure": identity["measure"],
         "period": period_uniques[period_codes] if n else np.array([], dtype=object),
-        "period_end": period_end,
         "coded": {
             "code": (code_codes, code_uniques),
             "measure": (identity["measure_codes"], identity["measure_uniques"]),
             "period": (period_codes, period_uniques),
+            "period_end": (spelling if n else np.zeros(0, dtype=np.intp), ends),
         },
         "value": values,
         "population": population,
@@ -439,10 +445,12 @@ def _duplicates(records: pd.DataFrame, code, measure, period, ok: np.ndarray) ->
     """Later repeats of footprint x measure x period among otherwise good records, naming the first row."""
     if not ok.any():
         return checks.NONE
+    # The parts are already small integer codes (0..n-1), so they combine into one int64 key with no hashing.
     key = np.zeros(int(ok.sum()), dtype=np.int64)
     for part in (code[ok], measure[ok], period[ok]):
-        found, uniques = pd.factorize(part, use_na_sentinel=False)
-        key = key * (len(uniques) + 1) + found
+        key = key * (int(part.max()) + 1) + part
+    if int(key.max()) < 8 * len(key) and np.bincount(key).max() < 2:  # every key once: no hashing needed
+        return checks.NONE
     repeated = pd.Series(key).duplicated().to_numpy()
     if not repeated.any():
         return checks.NONE

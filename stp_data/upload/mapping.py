@@ -316,11 +316,14 @@ def _tidy_specs(body: pd.DataFrame, names: list[str], mapping: Mapping) -> list[
     if measure is None:
         return []
     columns = {"key": body[names.index(measure)]}
+    # A column the file does not have: one blank text held as codes, so its checks cost integer work only.
+    blank = pd.Categorical.from_codes(np.zeros(len(body), dtype=np.int8), categories=[""])
     for role in ("unit", "polarity", "value"):
         column = mapping.column(role)
-        columns[role] = body[names.index(column)] if column else pd.Series("", index=body.index, dtype=object)
+        columns[role] = body[names.index(column)] if column else pd.Series(blank, index=body.index)
     frame = pd.DataFrame(columns)  # the cells' own dtypes: a CSV's Categoricals stay integer codes
-    frame = frame[~checks.blank(frame["key"])]
+    named = ~checks.blank(frame["key"])
+    frame = frame if named.all() else frame[named]
     written = checks.distinct(frame["key"])[1]
     first = pd.DataFrame({"key": written, "same": [vocab.measure_key(str(k)) for k in written]}, dtype=object)
     first = first.drop_duplicates("same")
@@ -343,14 +346,15 @@ def _tidy_specs(body: pd.DataFrame, names: list[str], mapping: Mapping) -> list[
 
 def _first_given(frame: pd.DataFrame, role: str) -> dict[str, str]:
     """{measure name as written: the first non-blank cell of `role` on its rows}, names joined by measure_key."""
-    given = checks.stripped(frame[role])
     key_codes, keys = checks.distinct(frame["key"])
-    filled = given != ""
+    # Blankness is read once per distinct cell; only each measure's first filled cell is read as text.
+    filled = np.flatnonzero(~checks.blank(frame[role]))
     found, seen = pd.factorize(key_codes[filled], use_na_sentinel=False)
     uniques = keys[seen]
-    _, first_at = np.unique(found, return_index=True)
+    first_at = checks.first_index(found)[1]
+    given = checks.stripped(frame[role].iloc[filled[first_at]])
     by_key: dict[str, str] = {}
-    for key, text in zip(uniques[found[first_at]], given[filled][first_at], strict=True):
+    for key, text in zip(uniques[found[first_at]], given, strict=True):
         by_key.setdefault(vocab.measure_key(key), str(text))
     return {key: by_key[vocab.measure_key(key)] for key in keys if vocab.measure_key(key) in by_key}
 

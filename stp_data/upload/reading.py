@@ -9,6 +9,8 @@ openpyxl in read-only mode. Limits are module attributes read at call time (the 
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -40,6 +42,7 @@ MAX_SHARED_STRINGS_BYTES = 40_000_000
 MAX_SHARED_STRINGS = 1_000_000
 MAX_ZIP_MEMBERS = 1_000
 HEADER_SEARCH_ROWS = 30
+HEAD_CHARS, HEAD_ROWS = 200_000, 60  # how much of a CSV is read to count its columns
 CSV_SUFFIXES = (".csv",)
 EXCEL_SUFFIXES = tuple(f".{ext}" for ext in TABLE_EXTENSIONS if ext != "csv")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -95,7 +98,7 @@ def read_raw_table(data: bytes, filename: str, *, sheet: str | None = None, max_
         raise refuse(name, "old Excel .xls files cannot be read: save it as .xlsx or CSV")
     if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES:
         raise refuse(name, f"unsupported file type '{suffix or 'none'}': upload a CSV or an Excel .xlsx file")
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the file
         raise refuse(name, "the file is empty")
     table = _excel_table(data, name, sheet) if suffix in EXCEL_SUFFIXES else _csv_table(data, name)
     rows, columns = table.cells.shape
@@ -139,6 +142,14 @@ def _csv_table(data: bytes, filename: str) -> RawTable:
     if b"\x00" in data:
         # UTF-16 text (Excel's "Unicode text") or a binary file renamed .csv.
         raise refuse(filename, "unreadable bytes: this is not CSV text (save it as 'CSV UTF-8')")
+    head = _utf8_head(data)
+    if head is not None:
+        # Most files: UTF-8 and rectangular. pyarrow checks every cell is UTF-8 as it reads, so the file is decoded
+        # to Python text only when pyarrow cannot read it (then everything below runs exactly as before).
+        with contextlib.suppress(DataValidationError):  # a refusal is left to the reading below, as before
+            cells = read_rectangular_csv(data, _width(head, filename), MAX_ROWS)
+            if cells is not None:
+                return RawTable(filename, _trim(cells))
     notes = []
     try:
         text = data.decode("utf-8-sig")
@@ -150,16 +161,7 @@ def _csv_table(data: bytes, filename: str) -> RawTable:
             raise refuse(filename, "unreadable bytes: the file is neither UTF-8 nor Windows-1252 text") from None
         encoding = "cp1252"
         notes.append("Read as Windows-1252 (the file is not UTF-8).")
-    try:
-        head = list(islice(csv.reader(io.StringIO(text[:200_000], newline="")), 60))
-    except csv.Error as exc:
-        raise refuse(filename, f"could not be read as CSV ({exc})") from None
-    width = max((len(row) for row in head), default=1) or 1
-    if width > MAX_COLUMNS:
-        raise refuse(filename, f"the file has more than {MAX_COLUMNS} columns")
-    cells = read_rectangular_csv(data, width, MAX_ROWS) if encoding == "utf-8-sig" else None
-    if cells is not None:
-        return RawTable(filename, _trim(cells), notes=tuple(notes))
+    width = _width(text[:HEAD_CHARS], filename)
     try:
         cells = pd.read_csv(
             io.BytesIO(data),
@@ -176,6 +178,29 @@ def _csv_table(data: bytes, filename: str) -> RawTable:
         # A later row wider than the first 60: the csv module reads ragged rows (slower, only then).
         cells = _ragged_csv(text, filename)
     return RawTable(filename, _trim(cells), notes=tuple(notes))
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The first HEAD_CHARS characters of a UTF-8 file (a BOM dropped), or None if they are not UTF-8. Decodes
+    enough bytes for that many characters (at most 4 bytes each), never the whole file."""
+    part = data[: 4 * HEAD_CHARS]
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(part, final=len(part) == len(data))
+    except UnicodeDecodeError:
+        return None
+    return text[:HEAD_CHARS]
+
+
+def _width(head: str, filename: str) -> int:
+    """The number of columns: the widest of the first rows (the csv module reads them, quotes and all)."""
+    try:
+        rows = list(islice(csv.reader(io.StringIO(head, newline="")), HEAD_ROWS))
+    except csv.Error as exc:
+        raise refuse(filename, f"could not be read as CSV ({exc})") from None
+    width = max((len(row) for row in rows), default=1) or 1
+    if width > MAX_COLUMNS:
+        raise refuse(filename, f"the file has more than {MAX_COLUMNS} columns")
+    return width
 
 
 def _ragged_csv(text: str, filename: str) -> pd.DataFrame:
