@@ -317,22 +317,24 @@ def _tidy_specs(body: pd.DataFrame, names: list[str], mapping: Mapping) -> list[
         return []
     columns = {"key": body[names.index(measure)]}
     # A column the file does not have: one blank text held as codes, so its checks cost integer work only.
-    blank = pd.Categorical.from_codes(np.zeros(len(body), dtype=np.int8), categories=[""])
+    blank = pd.Categorical.from_codes(np.zeros(len(body), dtype=np.int8), categories=[""], validate=False)
     for role in ("unit", "polarity", "value"):
         column = mapping.column(role)
         columns[role] = body[names.index(column)] if column else pd.Series(blank, index=body.index)
     frame = pd.DataFrame(columns)  # the cells' own dtypes: a CSV's Categoricals stay integer codes
     named = ~checks.blank(frame["key"])
     frame = frame if named.all() else frame[named]
-    written = checks.distinct(frame["key"])[1]
-    first = pd.DataFrame({"key": written, "same": [vocab.measure_key(str(k)) for k in written]}, dtype=object)
-    first = first.drop_duplicates("same")
-    units = _first_given(frame, "unit")
-    polarities = _first_given(frame, "polarity")
+    key_codes, written = checks.distinct(frame["key"])
+    first: dict[str, object] = {}
+    for k in written:  # each measure's first spelling: names equal but for case and spacing are one measure
+        first.setdefault(vocab.measure_key(str(k)), k)
+    units = _first_given(frame, "unit", key_codes, written)
+    polarities = _first_given(frame, "polarity", key_codes, written)
+    no_values = frame["value"][:0]
     specs = []
-    for key in first["key"]:
+    for key in first.values():
         given_unit = units.get(key, "")
-        values = frame.loc[frame["key"] == key, "value"] if not given_unit else frame["value"][:0]
+        values = frame.loc[frame["key"] == key, "value"] if not given_unit else no_values
         unit, where = _unit_for(key, given_unit, values)
         polarity = vocab.normal_polarity(polarities.get(key, "")) or "neutral"
         spec = MeasureSpec(key, " ".join(key.split()), unit, "", polarity)
@@ -344,17 +346,17 @@ def _tidy_specs(body: pd.DataFrame, names: list[str], mapping: Mapping) -> list[
     return specs
 
 
-def _first_given(frame: pd.DataFrame, role: str) -> dict[str, str]:
-    """{measure name as written: the first non-blank cell of `role` on its rows}, names joined by measure_key."""
-    key_codes, keys = checks.distinct(frame["key"])
+def _first_given(frame: pd.DataFrame, role: str, key_codes: np.ndarray, keys: np.ndarray) -> dict[str, str]:
+    """{measure name as written: the first non-blank cell of `role` on its rows}, names joined by measure_key.
+    `key_codes` and `keys` are checks.distinct(frame["key"])."""
     # Blankness is read once per distinct cell; only each measure's first filled cell is read as text.
     filled = np.flatnonzero(~checks.blank(frame[role]))
-    found, seen = pd.factorize(key_codes[filled], use_na_sentinel=False)
-    uniques = keys[seen]
-    first_at = checks.first_index(found)[1]
-    given = checks.stripped(frame[role].iloc[filled[first_at]])
+    present, first_at = checks.first_index(key_codes[filled])
+    order = np.argsort(first_at, kind="stable")  # measures in the order their first filled cells come
+    at = filled[first_at[order]]
+    given = checks.stripped(frame[role].iloc[at])
     by_key: dict[str, str] = {}
-    for key, text in zip(uniques[found[first_at]], given, strict=True):
+    for key, text in zip(keys[present[order]], given, strict=True):
         by_key.setdefault(vocab.measure_key(key), str(text))
     return {key: by_key[vocab.measure_key(key)] for key in keys if vocab.measure_key(key) in by_key}
 
