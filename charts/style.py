@@ -254,5 +254,6 @@ def short_dates(fig: go.Figure) -> go.Figure:
 
 
 def lean_figure(fig: go.Figure) -> go.Figure:
-    """The figure as it is best sent: only the template entries it uses, dates without a time of day. In place."""
+    """The figure as it is best sent: only the template entries it uses, dates without a time of day. In place,
+    and returned: call it once a figure is built, before it is shared or shown."""
     return short_dates(lean_template(fig))
