@@ -145,8 +145,8 @@ def show_footprint(code: str) -> None:
         ae_then_and_now(detail)
 
     for theme, fig in gauge_figures.items():
-        specs = themes[theme]
-        st.header(gauge_heading(theme))
+        specs, heading = themes[theme], gauge_heading(theme)
+        st.header(heading)
         st.plotly_chart(
             controls.shown(fig),
             key=f"gauges_{theme}",
@@ -161,7 +161,7 @@ def show_footprint(code: str) -> None:
         controls.chart_downloads(
             fig,
             name=f"stp-{p['code']}-{theme}",
-            title=f"{p['name']}: {gauge_heading(theme)}",
+            title=f"{p['name']}: {heading}",
             source=figures.sources[theme],
         )
         if theme == s.EMERGENCY_CARE:
