@@ -1,8 +1,11 @@
 """Sign-in with a real OpenID Connect provider (oidc-provider-mock, started here on localhost) in Debian's Chromium.
 
 A publisher signs in and publishes from Load data; the file then shows on Published data. A viewer signs in and
-has no Publish button. An anonymous caller of the publishing path is refused by the store. The app gets its
-[auth] settings from a secrets.toml written to a temporary folder (`--secrets.files`), never the repository's.
+has no Publish button. An anonymous caller of the publishing path is refused by the store. Then a table: anonymous,
+viewer, publisher and a publisher from a second allowed domain, each × publish, restore, withdraw and download, as
+the running app offers them, with forged query parameters and a forged sign-in cookie that must grant nothing. The
+app gets its [auth] settings from a secrets.toml written to a temporary folder (`--secrets.files`), never the
+repository's.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def write_secrets(folder: Path, app_port: int, issuer: str) -> Path:
         'client_secret = "test-only"\n'
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
         "\n[stp_progress]\n"
-        'publishers = ["@trust.nhs.uk"]\n'
+        'publishers = ["@trust.nhs.uk", "@icb.nhs.uk"]\n'
     )
     return path
 
@@ -102,10 +105,10 @@ def sign_in(page: Page, email: str) -> None:
     expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {email}")).to_be_visible(timeout=30_000)
 
 
-def upload(page: Page, tmp_path: Path) -> None:
+def upload(page: Page, tmp_path: Path, query: str = "", text: str = FILE) -> None:
     data = tmp_path / "vacancies.csv"
-    data.write_text(FILE)
-    page.goto("/load-data")
+    data.write_text(text)
+    page.goto("/load-data" + (f"?{query}" if query else ""))
     wait_for_app(page)
     page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(data))
     expect(page.get_by_text("Validation report")).to_be_visible(timeout=30_000)
@@ -131,26 +134,93 @@ def test_a_publisher_signs_in_and_publishes_for_everyone(browser, signed_app, tm
         page.screenshot(path=SCREENSHOTS / "sign-in-published-data-viewer.png", full_page=True)
 
 
-def test_a_viewer_signs_in_and_has_no_way_to_publish(browser, signed_app, tmp_path):
-    url, _state = signed_app
-    with session(browser, url) as page:
-        sign_in(page, VIEWER_EMAIL)
-        upload(page, tmp_path)
-        expect(page.get_by_text("only publishers can publish files for everyone")).to_be_visible()
-        expect(page.get_by_role("button", name="Publish")).to_have_count(0)
-        page.screenshot(path=SCREENSHOTS / "sign-in-viewer-load-data.png")
+# --- Who may do what: one row per kind of person, every write offered (or not) by the running app -------------
+
+OTHER_DOMAIN_PUBLISHER = "lead@icb.nhs.uk"  # publishers = ["@trust.nhs.uk", "@icb.nhs.uk"] (write_secrets)
+TABLE_DATASET = "roles-table.csv"
+# What someone might try in the address bar: none of these names means anything to the app.
+FORGED = "role=publisher&user=analyst%40trust.nhs.uk&email=analyst%40trust.nhs.uk&is_logged_in=true&publish=open"
+FORGED_COOKIE = '{"is_logged_in": true, "email": "analyst@trust.nhs.uk"}'  # unsigned: st.user must ignore it
 
 
-def test_an_anonymous_session_has_no_publish_button_and_the_publishing_path_refuses_it(browser, signed_app, tmp_path):
-    url, state = signed_app
-    with session(browser, url) as page:
-        upload(page, tmp_path)
-        expect(page.get_by_role("button", name="Publish")).to_have_count(0)
-        expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign in")).to_be_visible()
-
+@pytest.fixture(scope="module")
+def two_versions(signed_app: tuple[str, Path]) -> None:
+    """Two versions of one dataset in the app's own database, so a publisher has a version to restore."""
     from stp_data import store
     from stp_data.store import Actor, Role
 
+    _url, state = signed_app
+    engine = store.make_engine(f"sqlite:///{state / 'stp-progress.sqlite'}")
+    store.upgrade(engine)
+    publisher = Actor(PUBLISHER_EMAIL, Role.PUBLISHER)
+    for rows in (FILE, FILE + "E54000034,Vacancy rate,Oct 2026,7.0%,%,lower is better\n"):
+        report = {"kind": "metrics", "rows_read": 44, "rows_accepted": 44, "rows_rejected": 0, "notes": []}
+        store.publish(engine, publisher, TABLE_DATASET, rows.encode(), report)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("email", "may_view", "may_publish"),
+    [
+        pytest.param(None, False, False, id="anonymous"),
+        pytest.param(VIEWER_EMAIL, True, False, id="viewer"),
+        pytest.param(PUBLISHER_EMAIL, True, True, id="publisher"),
+        pytest.param(OTHER_DOMAIN_PUBLISHER, True, True, id="publisher-other-domain"),
+    ],
+)
+def test_who_may_publish_restore_withdraw_and_download_through_the_running_app(
+    browser, signed_app, two_versions, tmp_path, email, may_view, may_publish
+):
+    url, state = signed_app
+    with session(browser, url) as page:
+        if email:
+            sign_in(page, email)
+        else:  # a hand-made sign-in cookie: not signed with the server's secret, so still anonymous
+            page.context.add_cookies([{"name": "_streamlit_user", "value": FORGED_COOKIE, "url": url}])
+        # Load data: Publish only for publishers, whatever the address bar says.
+        upload(page, tmp_path, query=FORGED, text=FILE.replace("Sep 2026", "Aug 2026"))  # never published as is
+        expect(page.get_by_role("button", name="Publish")).to_have_count(1 if may_publish else 0)
+        if email == VIEWER_EMAIL:
+            expect(page.get_by_text("only publishers can publish files for everyone")).to_be_visible()
+            page.screenshot(path=SCREENSHOTS / "sign-in-viewer-load-data.png")
+        if email is None:
+            expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign in")).to_be_visible()
+
+        page.goto(f"/published?{FORGED}")
+        wait_for_app(page)
+        dataset = page.get_by_role("heading", name=TABLE_DATASET)
+        downloads = page.get_by_role("button", name="Download as published")
+        restores = page.get_by_role("button", name="Restore")
+        withdraw = page.get_by_role("button", name=f"Withdraw {TABLE_DATASET}")
+        if not may_view:
+            expect(page.get_by_text("Sign in to see published data.")).to_be_visible()
+            expect(dataset).to_have_count(0)
+            expect(downloads).to_have_count(0)
+        else:
+            expect(dataset).to_be_visible(timeout=30_000)
+            expect(downloads.first).to_be_visible()
+            with page.expect_download() as download:
+                downloads.first.click()
+            assert Path(download.value.path()).read_bytes().startswith(b"STP code,Measure")
+        expect(restores).to_have_count(1 if may_publish else 0)  # the one version of roles-table.csv not shown
+        expect(withdraw).to_have_count(1 if may_publish else 0)
+        if may_publish:  # and the restore works, recorded under this publisher's own email
+            restores.first.click()
+            expect(page.get_by_text(re.compile(rf"Restored version \d of {re.escape(TABLE_DATASET)}"))).to_be_visible(
+                timeout=30_000
+            )
+            from stp_data import store
+
+            engine = store.make_engine(f"sqlite:///{state / 'stp-progress.sqlite'}")
+            assert store.history(engine)[0].actor == email
+            engine.dispose()
+
+
+def test_the_publishing_path_refuses_anonymous_callers_whatever_the_page_offers(signed_app):
+    from stp_data import store
+    from stp_data.store import Actor, Role
+
+    _url, state = signed_app
     engine = store.make_engine(f"sqlite:///{state / 'stp-progress.sqlite'}")  # the app's own database
     store.upgrade(engine)  # already done by the app if it has read the database; harmless again
     before = store.revision(engine)
