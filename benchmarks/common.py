@@ -108,11 +108,13 @@ def streamlit_server(
     extra_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     serve_with: Sequence[str] = (),
+    cwd: Path = ROOT,
 ) -> Iterator[Server]:
     """Start `python -m streamlit run script` from the repo root (so .streamlit/config.toml applies to both apps).
 
     `env`: variables added to this process's environment for the server (e.g. its own STP_STATE_DIR).
     `serve_with`: another command in place of `python -m streamlit run script` (e.g. a profiling launcher).
+    `cwd`: the checkout the app is served from (another one's modules must not come from this one).
     """
     port = free_port()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -131,7 +133,7 @@ def streamlit_server(
     ]
     with log_path.open("w") as log:
         server_env = {**os.environ, **env} if env else None
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=server_env)
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=server_env)
         server = Server(script=script, url=f"http://127.0.0.1:{port}", process=process)
         try:
             wait_healthy(server.url, process)

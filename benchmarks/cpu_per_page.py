@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import common
 from common import Row
@@ -94,30 +95,57 @@ async def measure(pid: int, batch: Batch, work: Awaitable[list[PageLoad]]) -> No
     batch.errors += [error for load in loads for error in load.errors]
 
 
-async def measure_batches(url: str, pid: int, pages: int, rounds: int, budget_s: float) -> dict[str, Batch]:
-    batches = {name: Batch(name) for name in ("overview", "footprint", "mix")}
-    async with bystander(url):
-        # Warm-up (excluded): imports, the pages' shared figures (and with --warm, every footprint's).
-        await journey(url, 1 + len(MIX_STEPS))
-        waited = await asyncio.to_thread(common.wait_idle, pid, 3.0, 900.0)
-        print(f"warm-up done after {waited:.0f} s", file=sys.stderr)
+async def one_round(url: str, pid: int, pages: int, batches: dict[str, Batch]) -> None:
+    await measure(pid, batches["overview"], fresh_pages(url, "", (None,) * 3))
+    await measure(pid, batches["footprint"], fresh_pages(url, "footprint", common.SWITCH_CODES))
+    await measure(pid, batches["mix"], journey(url, pages))
+
+
+async def measure_batches(
+    servers: list[common.Server], pages: int, rounds: int, budget_s: float
+) -> list[dict[str, Batch]]:
+    """Each server's batches; with two servers, rounds alternate between them and which goes first flips."""
+    results = [{name: Batch(name) for name in ("overview", "footprint", "mix")} for _ in servers]
+    async with AsyncExitStack() as stack:
+        for server in servers:
+            await stack.enter_async_context(bystander(server.url))
+            # Warm-up (excluded): imports, the pages' shared figures (and with --warm, every footprint's).
+            await journey(server.url, 1 + len(MIX_STEPS))
+            waited = await asyncio.to_thread(common.wait_idle, server.pid, 3.0, 900.0)
+            print(f"warm-up of {server.script} done after {waited:.0f} s", file=sys.stderr)
         deadline = common.Deadline(budget_s)
-        for _ in range(rounds):  # rounds interleave the batches, so load from other jobs falls on all of them
+        for round_number in range(rounds):  # rounds interleave, so load from other jobs falls on all of them
             if deadline.expired():
                 print("budget reached", file=sys.stderr)
                 break
-            await measure(pid, batches["overview"], fresh_pages(url, "", (None,) * 3))
-            await measure(pid, batches["footprint"], fresh_pages(url, "footprint", common.SWITCH_CODES))
-            await measure(pid, batches["mix"], journey(url, pages))
-    return batches
+            order = list(range(len(servers)))
+            if round_number % 2:
+                order.reverse()
+            for index in order:
+                await one_round(servers[index].url, servers[index].pid, pages, results[index])
+    return results
 
 
-def run(pages: int, rounds: int, budget_s: float, warm: bool = False) -> list[Row]:
-    with (
-        common.empty_state(**(common.WARM_ENV if warm else {})) as env,
-        common.streamlit_server(common.DASHBOARD, env=env) as server,
-    ):
-        batches = asyncio.run(measure_batches(server.url, server.pid, pages, rounds, budget_s))
+def run(pages: int, rounds: int, budget_s: float, warm: bool = False, against: Path | None = None) -> list[Row]:
+    with ExitStack() as stack:
+        servers = []
+        for root in (common.ROOT, against) if against else (common.ROOT,):
+            env = stack.enter_context(common.empty_state(**(common.WARM_ENV if warm else {})))
+            servers.append(stack.enter_context(common.streamlit_server(root / "dashboard.py", env=env, cwd=root)))
+        results = asyncio.run(measure_batches(servers, pages, rounds, budget_s))
+    rows = describe(results[0], "")
+    if against:
+        rows += describe(results[1], f" ({against})")
+    common.save_rows(
+        "cpu_per_page",
+        rows,
+        {str(s.script): {n: b.__dict__ for n, b in r.items()} for s, r in zip(servers, results, strict=True)},
+    )
+    return rows
+
+
+def describe(batches: dict[str, Batch], label: str) -> list[Row]:
+    print(f"Server CPU per page{label}")
     rows = []
     for batch in batches.values():
         if not batch.pages:
@@ -132,14 +160,13 @@ def run(pages: int, rounds: int, budget_s: float, warm: bool = False) -> list[Ro
         ok = batch.cpu_ms_per_page <= TARGET_MS and not batch.errors if batch.name == "mix" else None
         rows.append(
             Row(
-                f"server CPU per page: {batch.name}",
+                f"server CPU per page: {batch.name}{label}",
                 f"{batch.cpu_ms_per_page:.1f} ms (n={batch.pages})",
-                f"<= {TARGET_MS:.0f} ms" if batch.name == "mix" else "",
-                ok,
+                f"<= {TARGET_MS:.0f} ms" if batch.name == "mix" and not label else "",
+                ok if not label else None,
             )
         )
-        rows.append(Row(f"websocket bytes per page: {batch.name}", f"{cold / 1024:.1f} kB"))
-    common.save_rows("cpu_per_page", rows, {name: batch.__dict__ for name, batch in batches.items()})
+        rows.append(Row(f"websocket bytes per page: {batch.name}{label}", f"{cold / 1024:.1f} kB"))
     return rows
 
 
@@ -147,8 +174,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = common.parser(__doc__.splitlines()[0], runs=5, budget_s=300)
     parser.add_argument("--pages", type=int, default=9, help="pages per journey in the mix batch (default 9)")
     parser.add_argument("--warm", action="store_true", help="every footprint built and frozen first, as on a replica")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout (e.g. `git archive COMMIT | tar -x -C DIR`, with its .venv linked) measured in the "
+        "same run, rounds alternating",
+    )
     args = parser.parse_args(argv)
-    common.print_rows(run(args.pages, args.runs, args.budget_s, args.warm))
+    common.print_rows(run(args.pages, args.runs, args.budget_s, args.warm, args.against))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Run every benchmark in sequence, each in its own process, then print one summary table.
 
-    .venv/bin/python benchmarks/run_all.py            # full run, about 20 minutes on 2 cores
+    .venv/bin/python benchmarks/run_all.py            # full run, about 35 minutes on 2 cores
     .venv/bin/python benchmarks/run_all.py --quick    # fewer repetitions and viewers
 
 Each script also runs alone (see its --help). Results, server logs, profiles and screenshots go to
@@ -31,6 +31,8 @@ PLAN: list[tuple[str, str, list[str], list[str], str]] = [
         )
         for page in ("footprint", "workforce", "emergency-care", "progress", "your-data", "compare")
     ),
+    # Server CPU per page (no browser): the number the replicas' queueing comes from.
+    ("cpu_per_page", "cpu_per_page", ["--runs", "5"], ["--runs", "2"], "cpu_per_page"),
     ("provider_files", "provider_files", [], [], "provider_files"),
     ("packs", "packs", [], [], "packs"),
     # Viewers with think time against 1 replica and 2 behind nginx (deploy/cluster.py starts them).
