@@ -162,8 +162,11 @@ def published_files(known_codes: Collection[str]) -> list[LoadedFile]:
     try:
         revision = store.revision(engine())
         files = _files_at(store.database_url(), revision, codes)
-    except sa.exc.SQLAlchemyError:
-        log.exception("published data unavailable: showing the bundled data and the files last read")
+    except sa.exc.SQLAlchemyError as error:
+        if last.down_since is None:  # the whole trace once, when it goes; one line per retry after that
+            log.exception("published data unavailable: showing the bundled data and the files last read")
+        else:
+            log.warning("published data still unavailable: %s", str(error).splitlines()[0][:200])
         last.failed()
         return list(last.files.get(codes, ()))
     last.answered(codes, files)
