@@ -80,7 +80,7 @@ PAGES = {
     ),
     "workforce": PageSpec("/workforce", 2, "workforce (map, distribution)", heading="Workforce"),
     "emergency-care": PageSpec("/emergency-care", 3, "emergency care (SPC small multiples)"),
-    "progress": PageSpec("/progress", 2, "progress", heading="Progress"),
+    "progress": PageSpec("/progress", 2, "progress", heading="Progress: did the middle catch up?"),
     "compare": PageSpec(
         "/compare?stp=E54000033,E54000034,E54000007,E54000013",
         3,
