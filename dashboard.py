@@ -10,7 +10,7 @@ import streamlit as st
 
 import settings as s
 from stp_data.links import parse_footprint_param
-from ui import auth, cache, controls, logs, page_data, state
+from ui import auth, cache, controls, logs, page_data, publish, state
 
 SEARCH_KEY = "footprint_search"
 SEARCH_SHOWS = "_footprint_search_shows"
@@ -125,6 +125,7 @@ def main() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.warning(notice, icon=":material/info:")
+    publish.outage_banner()  # published data unavailable: one warning above every page
     try:
         page.run()
     finally:

@@ -282,6 +282,9 @@ def publish_control(file_name: str, data: bytes, upload: Any, sheet: str | None 
     except PermissionError as error:
         st.error(str(error), icon=":material/block:")
         return None
+    except store.StoreNotWritable as error:  # read-only or full state folder: its message names the folder
+        st.error(escape_markdown(str(error)), icon=":material/block:")
+        return None
     except sa.exc.SQLAlchemyError:
         # The store's one transaction rolled back (or never began): nothing of this version was written.
         log.exception("publish of %s failed: the database did not answer", file_name)

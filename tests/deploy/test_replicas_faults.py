@@ -21,7 +21,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from deploy.cluster import AFFINITY_COOKIE, Cluster, nginx_binary
 from tests.browser.helpers import wait_for_app
-from tests.conftest import ROOT
 from tests.deploy.helpers import active_sessions, logged_for, new_context
 
 if nginx_binary() is None:
@@ -31,7 +30,6 @@ RECOVERY_TIMEOUT_S = 60  # the issue asks for 30 s; twice that as a timeout on a
 DATABASE_DOWN = "The database did not answer; nothing was published. Try again in a minute."
 BANNER = "Published data unavailable since"
 # The frame shows the banner once dashboard.py calls publish.outage_banner(); until then only the data is checked.
-BANNER_WIRED = "publish.outage_banner()" in (ROOT / "dashboard.py").read_text()
 
 
 def needs_database(trial: Cluster) -> None:
@@ -149,8 +147,7 @@ def test_with_postgresql_stopped_viewers_keep_published_data_and_a_publish_fails
         assert_published_data_shown(viewer, f"outage-{tag}.csv")  # the published data stayed
         open_view(viewer, "/your-data")  # and Your data draws it, not "No data loaded yet in this session"
         expect(viewer.get_by_text("No data loaded yet")).to_have_count(0)
-        if BANNER_WIRED:
-            expect(viewer.get_by_text(BANNER)).to_have_count(1)
+        expect(viewer.get_by_text(BANNER)).to_have_count(1)
         publish = publisher.get_by_role("button", name="Publish")
         expect(publish).to_be_visible()  # stays, rather than vanishing
         publish.click()
@@ -159,14 +156,14 @@ def test_with_postgresql_stopped_viewers_keep_published_data_and_a_publish_fails
         trial.postgres.start()
     returned = time.monotonic()
 
-    if BANNER_WIRED:  # the replica notices by itself: no restart, the banner goes on a later page run
-        while True:
-            open_view(viewer, "/your-data")
-            if banner_count(viewer) == 0 or time.monotonic() - returned > RECOVERY_TIMEOUT_S:
-                break
-            time.sleep(1)
-        assert banner_count(viewer) == 0
-        print(f"banner gone {time.monotonic() - returned:.1f} s after PostgreSQL returned")
+    # The replica notices by itself: no restart, the banner goes on a later page run.
+    while True:
+        open_view(viewer, "/your-data")
+        if banner_count(viewer) == 0 or time.monotonic() - returned > RECOVERY_TIMEOUT_S:
+            break
+        time.sleep(1)
+    assert banner_count(viewer) == 0
+    print(f"banner gone {time.monotonic() - returned:.1f} s after PostgreSQL returned")
     wait_for_app(publisher)
     publisher.get_by_role("button", name="Publish").click()
     expect(publisher.get_by_text(re.compile(rf"Published late-{tag}\.csv as version 1"))).to_be_visible(timeout=30_000)
