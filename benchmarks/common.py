@@ -102,6 +102,14 @@ class Server:
         return self.process.pid
 
 
+def _serve_command(script: Path) -> list[str]:
+    """The dashboard as it ships (`python -m ui.serve`, run from its checkout: without it a first visit to
+    /emergency-care or /your-data meets Streamlit's legacy pages/ "Page not found" dialog); anything else plainly."""
+    if script.name == "dashboard.py":
+        return [PYTHON, "-m", "ui.serve"]
+    return [PYTHON, "-m", "streamlit", "run", str(script)]
+
+
 @contextmanager
 def streamlit_server(
     script: Path,
@@ -120,7 +128,7 @@ def streamlit_server(
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_path = RESULTS / f"server-{script.stem}-{port}.log"
     command = [
-        *(serve_with or [PYTHON, "-m", "streamlit", "run", str(script)]),
+        *(serve_with or _serve_command(script)),
         "--server.port",
         str(port),
         "--server.address",
