@@ -93,9 +93,10 @@ class _SentFigure(go.Figure):
         return self._sent_spec
 
 
-def _spec_once(fig: go.Figure, key: str, make) -> dict:
+def _spec_once(fig: go.Figure, key: str, make) -> _SentFigure:
     """`make()` for `fig`, made once and kept on the figure under `key` (figures on a page are never changed after
-    they are built: cached ones are shared read-only, the others are built afresh each run)."""
+    they are built: cached ones are shared read-only, the others are built afresh each run). The wrapper is kept too:
+    even an empty go.Figure costs about 3 ms to build (it validates its template)."""
     made: dict = fig.__dict__.setdefault("_stp_sent_specs", {})
     if key not in made:
         made[key] = make()
@@ -106,9 +107,9 @@ def shown(fig: go.Figure, *, board_height: int | None = None) -> go.Figure:
     """`figure(fig, board_height=...)` ready for st.plotly_chart and nothing else: its spec (and, in presentation
     mode, its board copy) made once per figure rather than on every run."""
     if not state.is_board():
-        return _SentFigure(_spec_once(fig, "laptop", fig.to_dict))
-    return _SentFigure(
-        _spec_once(fig, f"board {board_height}", lambda: figure(fig, board_height=board_height).to_dict())
+        return _spec_once(fig, "laptop", lambda: _SentFigure(fig.to_dict()))
+    return _spec_once(
+        fig, f"board {board_height}", lambda: _SentFigure(figure(fig, board_height=board_height).to_dict())
     )
 
 
