@@ -79,9 +79,7 @@ def default_overview_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 @st.cache_resource(show_spinner=False)
 def default_overview_middle() -> tuple[pd.DataFrame, list[tuple[str, list[tuple[str, str]]]]]:
     """The overview's middle footprints as a table and as links by region, for the bundled data. Read-only."""
-    from ui.page_data import middle_list  # ui.page_data imports this module
-
-    return middle_list(default_overview_tables()[1])
+    return ratings.middle_list(default_overview_tables()[1])
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

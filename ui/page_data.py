@@ -22,6 +22,7 @@ from settings import USER_THEME
 from stp_data import ratings
 from stp_data.loading import Bundle
 from stp_data.profiles import FootprintDetail, footprint_detail
+from stp_data.ratings import MiddleLinks, middle_list
 from stp_data.user_data import (
     LoadedFile,
     joined_measures,
@@ -31,35 +32,6 @@ from stp_data.user_data import (
     with_user_ratings,
 )
 from ui import cache, publish, session
-
-# Per NHS England region (alphabetical), each middle footprint's link label and code.
-MiddleLinks = list[tuple[str, list[tuple[str, str]]]]
-MIDDLE_COLUMNS = {
-    "code": "Code",
-    "name": "Footprint",
-    "region": "NHS England region",
-    "population": "Population (mid-2018)",
-    "rating_shown": "July 2017 rating",
-    "care_system": "Became ACS/ICS",
-}
-
-
-def middle_list(middle: pd.DataFrame) -> tuple[pd.DataFrame, MiddleLinks]:
-    """The middle footprints with the column names a reader sees, and their links grouped by region:
-    'Name · 1.2m' (population in millions), plus ' · rating' where a public source names it."""
-    table = middle[list(MIDDLE_COLUMNS)].rename(columns=MIDDLE_COLUMNS)
-    table["Became ACS/ICS"] = table["Became ACS/ICS"].fillna("Statutory ICS, 1 July 2022")
-    regions: MiddleLinks = []
-    for region, rows in table.groupby("NHS England region", sort=True):
-        links = []
-        for code, name, population, rating in zip(
-            rows["Code"], rows["Footprint"], rows["Population (mid-2018)"], rows["July 2017 rating"], strict=True
-        ):
-            named = "" if rating.startswith("Advanced or") else f" · {rating}"
-            links.append((f"{name} · {population / 1e6:.1f}m{named}", code))
-        regions.append((str(region), links))
-    return table, regions
-
 
 USER_RATINGS_NOTE = "Counts: the loaded ratings file named in the banner above, not NHS England's published split."
 BUNDLED_BOUNDARIES = "ONS 2017 footprints (OGL v3)"
