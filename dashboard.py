@@ -75,7 +75,7 @@ def board_bar(current: str) -> st.delta_generator.DeltaGenerator:
             st.rerun()
     with pages, st.container(horizontal=True, key="board_pages"):
         for script, label, url_path in BOARD_PAGES:
-            st.page_link(
+            state.page_link(
                 script,
                 label=label,
                 query_params=state.params(stp=None if script == s.OVERVIEW_PAGE else code),
@@ -89,21 +89,22 @@ def main() -> None:
     st.set_page_config(
         page_title="STP Progress", layout="wide"
     )  # no page_icon: icons other than files are fetched from a CDN
-    pages = [
-        st.Page(s.OVERVIEW_PAGE, title="Overview", default=True),
-        st.Page(s.FOOTPRINT_PAGE, title="Footprint", url_path="footprint"),
-        st.Page(s.COMPARE_PAGE, title="Compare", url_path="compare"),
-        st.Page(s.WORKFORCE_PAGE, title="Workforce", url_path="workforce"),
-        st.Page(s.FINANCE_PAGE, title="Finance", url_path="finance"),
-        st.Page(s.EMERGENCY_CARE_PAGE, title="Emergency care", url_path="emergency-care"),
-        st.Page(s.PROGRESS_PAGE, title="Progress", url_path="progress"),
-        st.Page(s.YOUR_DATA_PAGE, title="Your data", url_path="your-data"),
-        st.Page(s.LOAD_DATA_PAGE, title="Load data", url_path="load-data"),
-        st.Page(s.PUBLISHED_PAGE, title="Published data", url_path="published"),
-        st.Page(s.SOURCES_PAGE, title="Data & sources", url_path="sources"),
-    ]
+    pages = {
+        s.OVERVIEW_PAGE: st.Page(s.OVERVIEW_PAGE, title="Overview", default=True),
+        s.FOOTPRINT_PAGE: st.Page(s.FOOTPRINT_PAGE, title="Footprint", url_path="footprint"),
+        s.COMPARE_PAGE: st.Page(s.COMPARE_PAGE, title="Compare", url_path="compare"),
+        s.WORKFORCE_PAGE: st.Page(s.WORKFORCE_PAGE, title="Workforce", url_path="workforce"),
+        s.FINANCE_PAGE: st.Page(s.FINANCE_PAGE, title="Finance", url_path="finance"),
+        s.EMERGENCY_CARE_PAGE: st.Page(s.EMERGENCY_CARE_PAGE, title="Emergency care", url_path="emergency-care"),
+        s.PROGRESS_PAGE: st.Page(s.PROGRESS_PAGE, title="Progress", url_path="progress"),
+        s.YOUR_DATA_PAGE: st.Page(s.YOUR_DATA_PAGE, title="Your data", url_path="your-data"),
+        s.LOAD_DATA_PAGE: st.Page(s.LOAD_DATA_PAGE, title="Load data", url_path="load-data"),
+        s.PUBLISHED_PAGE: st.Page(s.PUBLISHED_PAGE, title="Published data", url_path="published"),
+        s.SOURCES_PAGE: st.Page(s.SOURCES_PAGE, title="Data & sources", url_path="sources"),
+    }
+    state.register_pages(pages)
     board = state.is_board()
-    page = st.navigation(pages, position="hidden" if board else "sidebar")
+    page = st.navigation(list(pages.values()), position="hidden" if board else "sidebar")
 
     # Compare's ?stp= is a list of codes (stp_data.compare.parse_compare_param reads it): not one footprint.
     compare = page.url_path == "compare"

@@ -133,9 +133,14 @@ def run(pages: int, rounds: int, budget_s: float, warm: bool = False, against: P
             env = stack.enter_context(common.empty_state(**(common.WARM_ENV if warm else {})))
             servers.append(stack.enter_context(common.streamlit_server(root / "dashboard.py", env=env, cwd=root)))
         results = asyncio.run(measure_batches(servers, pages, rounds, budget_s))
-    rows = describe(results[0], "")
+        # Memory after all the runs: what skipping the post-run full collection (runner.postScriptGC) costs.
+        memory = [common.tree_rss_mb(server.pid) for server in servers]
+    rows = [*describe(results[0], ""), Row("server memory after the runs", f"{memory[0]:.0f} MiB")]
     if against:
-        rows += describe(results[1], f" ({against})")
+        rows += [
+            *describe(results[1], f" ({against})"),
+            Row(f"memory after the runs ({against})", f"{memory[1]:.0f} MiB"),
+        ]
     common.save_rows(
         "cpu_per_page",
         rows,

@@ -21,6 +21,7 @@ import common
 
 ENV_OUT = "STP_PROFILE_OUT"
 ENV_SKIP = "STP_PROFILE_SKIP"  # runs not profiled at the start (warm-up)
+ENV_TIMER = "STP_PROFILE_TIMER"  # set: time the script thread's CPU per run instead of profiling
 
 
 def serve_profiled(argv: list[str]) -> None:
@@ -34,10 +35,19 @@ def serve_profiled(argv: list[str]) -> None:
     skip = [int(os.environ.get(ENV_SKIP, "0"))]
     original = script_runner.ScriptRunner._run_script
 
+    thread_ms: list[float] = []
+
     def profiled(self: object, rerun_data: object) -> None:
         if skip[0] > 0:
             skip[0] -= 1
             return original(self, rerun_data)
+        if os.environ.get(ENV_TIMER):
+            # Script-thread CPU alone, unprofiled: the rest of cpu_per_page.py's figure is the event loop.
+            start = time.thread_time()
+            try:
+                return original(self, rerun_data)
+            finally:
+                thread_ms.append((time.thread_time() - start) * 1000)
         profiler = Profiler(interval=0.0005)
         profiler.start()
         try:
@@ -46,6 +56,12 @@ def serve_profiled(argv: list[str]) -> None:
             sessions.append(profiler.stop())
 
     def write() -> None:
+        if thread_ms:
+            ordered = sorted(thread_ms)
+            with open(os.environ[ENV_OUT] + "-thread-ms.txt", "w") as handle:
+                handle.write(
+                    f"script-thread CPU per run: median {ordered[len(ordered) // 2]:.1f} ms, n={len(ordered)}\n"
+                )
         if not sessions:
             return
         combined = sessions[0]
@@ -56,6 +72,8 @@ def serve_profiled(argv: list[str]) -> None:
         profiler._last_session = combined  # pyinstrument renders the session it holds
         with open(out + ".txt", "w") as handle:
             handle.write(profiler.output_text(unicode=True, show_all=False, timeline=False))
+        with open(out + "-all.txt", "w") as handle:  # every frame, library ones included
+            handle.write(profiler.output_text(unicode=True, show_all=True, timeline=False))
         with open(out + ".html", "w") as handle:
             handle.write(profiler.output_html())
 
@@ -82,7 +100,7 @@ async def profile_runs(url: str, pid: int, path: str, query: str, runs: int, war
 
     async with bystander(url):
         await load_pages(url, path, query, warm)
-        await asyncio.to_thread(common.wait_idle, pid)
+        await asyncio.to_thread(common.wait_idle, pid, 3.0, 900.0)  # with --warm, until every footprint is built
         start = time.monotonic()
         await load_pages(url, path, query, runs)
         return time.monotonic() - start
@@ -92,6 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = common.parser(__doc__.splitlines()[0], runs=20, budget_s=300)
     parser.add_argument("--page", default="footprint", help="url path ('' for the overview)")
     parser.add_argument("--query", default="stp=E54000034", help="query string (default the Frimley deep link)")
+    parser.add_argument("--warm", action="store_true", help="every footprint built and frozen first, as on a replica")
+    parser.add_argument("--timer", action="store_true", help="no profile: script-thread CPU per run (median)")
     args = parser.parse_args(argv)
     path = "" if args.page == "overview" else args.page
     query = "" if args.page == "overview" else args.query
@@ -102,12 +122,18 @@ def main(argv: list[str] | None = None) -> None:
     launcher = common.BENCH / "profile_server.py"
     serve = [common.PYTHON, str(launcher), "--serve"]
     with (
-        common.empty_state(**{ENV_OUT: str(out), ENV_SKIP: str(warm + 1)}) as env,
+        common.empty_state(
+            **{ENV_OUT: str(out), ENV_SKIP: str(warm + 1), ENV_TIMER: "1" if args.timer else ""}
+            | (common.WARM_ENV if args.warm else {})
+        ) as env,
         common.streamlit_server(launcher, env=env, serve_with=serve) as server,
     ):
         seconds = asyncio.run(profile_runs(server.url, server.pid, path, query, args.runs, warm))
         print(f"{args.runs} runs of /{path}?{query} in {seconds:.1f} s")
-    print(f"profile: {out}.txt, {out}.html")
+    if args.timer:
+        print((out.parent / f"{out.name}-thread-ms.txt").read_text().strip())
+    else:
+        print(f"profile: {out}.txt, {out}.html")
 
 
 if __name__ == "__main__":

@@ -887,6 +887,10 @@ class FootprintXmr:
     # reason) and the segments with trial limits (first, last, points).
     defaults: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     trial: tuple[tuple[str, str, int], ...] = ()
+    # The series' shape, also worked out once: a winter (weekly) series keeps its breaks; a monthly one's limits
+    # may restart at any of `months` (its second month to its last, gaps included).
+    weekly: bool = False
+    months: tuple[str, ...] = ()  # () when weekly
 
 
 def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[str] | None = None) -> FootprintXmr:
@@ -898,7 +902,7 @@ def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[s
     """
     from stp_data import emergency
 
-    info = bundle.measures.set_index("measure").loc[measure]
+    info = bundle.measure_rows[measure]
     series, result = emergency.footprint_spc(
         bundle.metrics, bundle.measures, bundle.flags, measure, code, recalc=recalc
     )
@@ -925,4 +929,6 @@ def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[s
         suggested,
         defaults=emergency.default_recalc_months(code, measure, bundle.flags),
         trial=tuple((str(r.first), str(r.last), int(r.points)) for r in trial.itertuples()),
+        weekly=(weekly := emergency.is_weekly(series)),
+        months=() if weekly else tuple(emergency.recalc_months(series)),
     )

@@ -50,7 +50,7 @@ def ask_for_a_footprint() -> None:
     """No footprint in the link: say how to choose one. The sidebar (drawn after the page) has the search box."""
     st.title("Footprint")
     st.info("Choose a footprint with **Find a footprint** in the sidebar, or from the overview's map or list.")
-    st.page_link(s.OVERVIEW_PAGE, label="Back to the overview", query_params=state.params())
+    state.page_link(s.OVERVIEW_PAGE, label="Back to the overview", query_params=state.params())
 
 
 def show_footprint(code: str) -> None:
@@ -67,7 +67,7 @@ def show_footprint(code: str) -> None:
             group = compare_view.peer_group(data, code, kind)
             if len(group.codes) < compare.MIN_FOOTPRINTS:  # e.g. alone in a user's rating group
                 continue
-            st.page_link(
+            state.page_link(
                 s.COMPARE_PAGE,
                 label=label,
                 query_params=state.params(stp=compare.format_compare_param(group.codes)),
@@ -167,7 +167,7 @@ def show_footprint(code: str) -> None:
         if theme == s.EMERGENCY_CARE:
             spc_view.footprint_choice(data, p["code"])
         if theme in s.THEME_PAGES:
-            st.page_link(
+            state.page_link(
                 s.THEME_PAGES[theme],
                 label=f"All footprints: {theme} measures",
                 query_params=state.params(stp=p["code"]),

@@ -171,7 +171,7 @@ def render_ratings() -> None:
         with column:
             st.markdown(f"**{escape_markdown(region)}**")
             for label, code in links:
-                st.page_link(s.FOOTPRINT_PAGE, label=label, query_params={**carried, "stp": code})
+                state.page_link(s.FOOTPRINT_PAGE, label=label, query_params={**carried, "stp": code})
     controls.table_downloads(table, name="stp-middle-footprints", source=bell_note)
 
 

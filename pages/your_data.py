@@ -15,4 +15,4 @@ if page_data.current().has_user_measures:
 else:
     st.title("Your data")
     st.info("No data loaded yet in this session. Use **Load data** to add your own metrics file.")
-    st.page_link(s.LOAD_DATA_PAGE, label="Load data")
+    state.page_link(s.LOAD_DATA_PAGE, label="Load data")

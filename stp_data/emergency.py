@@ -188,6 +188,14 @@ def is_weekly(series: pd.DataFrame) -> bool:
     return bool(len(series)) and bool(series["period"].astype(str).str.match(WEEKLY_PERIOD).all())
 
 
+def recalc_months(series: pd.DataFrame) -> list[str]:
+    """Every month a monthly series' limits could restart at: its second month to its last, gaps included."""
+    periods = series["period"].astype(str).tolist()
+    if len(periods) < 2:
+        return []
+    return [str(p) for p in pd.period_range(periods[1], periods[-1], freq="M")]
+
+
 def england_series(metrics: pd.DataFrame, catalogue: pd.DataFrame, measure: str) -> pd.DataFrame:
     """England's value for each period of the measure (period, period_end, value), by its england_method.
 

@@ -338,6 +338,29 @@ def footprint_milestones(designations: pd.DataFrame, code: str) -> pd.DataFrame:
     return milestones(designations, [code])
 
 
+NO_MILESTONE = "No milestone found for this footprint before the statutory ICSs of 1 July 2022."
+
+
+def milestones_markdown(steps: pd.DataFrame) -> str:
+    """footprint_milestones as markdown, a paragraph per step: its date, what happened, how it is known and its
+    source links. Data-derived text is escaped."""
+    from stp_data.links import escape_markdown
+
+    if steps.empty:
+        return NO_MILESTONE
+    paragraphs = []
+    for row in steps.itertuples():
+        basis = " · *inferred by elimination: no source names it*" if row.basis == "inferred" else ""
+        part = " · *part of the footprint*" if row.partial else ""
+        via = f" ({escape_markdown(row.via)})" if isinstance(row.via, str) and row.via else ""
+        links = " · ".join(f"[{escape_markdown(label)}]({url})" for label, url in row.links) or "no source"
+        paragraphs.append(
+            f"**{escape_markdown(row.date_label)}**: {escape_markdown(row.milestone)}{via}{part}{basis}. "
+            f"Source: {links}"
+        )
+    return "\n\n".join(paragraphs)
+
+
 # --- Status at a date -----------------------------------------------------------------------------------------
 def status_at(designations: pd.DataFrame, profiles: pd.DataFrame, when: date) -> pd.DataFrame:
     """Every footprint's status at the end of the day `when`: STP, partly designated, ICS or statutory ICS.

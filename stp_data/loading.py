@@ -14,7 +14,7 @@ from stp_data import schemas
 from stp_data.emergency import load_flags
 from stp_data.errors import DataValidationError, Problem
 from stp_data.journey import load_designations
-from stp_data.metrics import load_catalogue, load_metrics
+from stp_data.metrics import load_catalogue, load_metrics, shows_gauge
 from stp_data.tables import MAX_TABLE_BYTES, read_table  # noqa: F401  (MAX_TABLE_BYTES: re-exported)
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -53,6 +53,21 @@ class Bundle:
         """Measures with at least one row of values. Computed once per bundle: `isin` against the tidy metrics
         column on every page run was half of a footprint page's server time."""
         return frozenset(self.metrics["measure"].unique())
+
+    @cached_property
+    def measure_rows(self) -> dict[str, pd.Series]:
+        """Each catalogue row by its measure id, looked up once: a set_index and .loc per lookup was ~2 ms of a
+        page run. Read-only."""
+        return {measure: row for measure, row in self.measures.set_index("measure").iterrows()}
+
+    @cached_property
+    def charted_by_theme(self) -> dict[str, dict[str, str]]:
+        """Measure id -> name by theme, in catalogue order, of the measures that get a gauge and have data."""
+        shown = self.measures.loc[shows_gauge(self.measures) & self.measures["measure"].isin(self.measures_with_data)]
+        return {
+            str(theme): dict(zip(rows["measure"], rows["name"], strict=True))
+            for theme, rows in shown.groupby("theme", sort=False)
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every bundled table by its id in sources.csv (each metrics file by its name without .csv)."""

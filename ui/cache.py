@@ -123,6 +123,14 @@ def footprint_milestones(code: str) -> pd.DataFrame:
     return journey.footprint_milestones(bundle().designations, code)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def footprint_milestones_text(code: str) -> str:
+    """The footprint page's journey as one markdown block, a paragraph per milestone. Read-only."""
+    from stp_data import journey
+
+    return journey.milestones_markdown(footprint_milestones(code))
+
+
 @st.cache_resource(show_spinner=False)
 def default_overview_figures() -> tuple[go.Figure, go.Figure]:
     """The overview's map and bell curve for the bundled data: the same for every viewer, built once.

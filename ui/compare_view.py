@@ -365,7 +365,7 @@ def journeys_section(view: CompareView) -> None:
 def footprint_links(view: CompareView) -> None:
     with st.container(horizontal=True):
         for row in view.header.itertuples():
-            st.page_link(s.FOOTPRINT_PAGE, label=row.Footprint, query_params=state.params(stp=row.Code))
+            state.page_link(s.FOOTPRINT_PAGE, label=row.Footprint, query_params=state.params(stp=row.Code))
 
 
 def render() -> None:

@@ -296,18 +296,7 @@ def footprint_journey(profile: pd.Series) -> None:
     """A footprint's milestones with their sources, and its own numbers over time against England."""
     code, name = profile["code"], profile["name"]
     st.header("Journey: from STP to integrated care system")
-    steps = cache.footprint_milestones(code)
-    if steps.empty:
-        st.write("No milestone found for this footprint before the statutory ICSs of 1 July 2022.")
-    for row in steps.itertuples():
-        basis = " · *inferred by elimination: no source names it*" if row.basis == "inferred" else ""
-        part = " · *part of the footprint*" if row.partial else ""
-        via = f" ({escape_markdown(row.via)})" if isinstance(row.via, str) and row.via else ""
-        links = " · ".join(f"[{escape_markdown(label)}]({url})" for label, url in row.links) or "no source"
-        st.markdown(
-            f"**{escape_markdown(row.date_label)}**: {escape_markdown(row.milestone)}{via}{part}{basis}. "
-            f"Source: {links}"
-        )
+    st.markdown(cache.footprint_milestones_text(code))
     # Workforce figures are bundled only (a user's measures are their own theme): shared by every viewer.
     _, fig, alt = cache.default_footprint_trends(code)
     if fig is None:

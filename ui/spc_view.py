@@ -10,7 +10,7 @@ from settings import EMERGENCY_CARE
 from stp_data import emergency, spc
 from stp_data.links import RECALC_PARAM, RecalcChoice, escape_markdown, format_recalc_param, parse_recalc_param
 from stp_data.loading import Bundle
-from stp_data.metrics import periods, shows_gauge
+from stp_data.metrics import periods
 from ui import cache, controls, page_data, state
 
 ICON_KEY = (
@@ -22,7 +22,7 @@ ICON_KEY = (
 
 
 def measure_info(bundle: Bundle, measure: str) -> pd.Series:
-    return bundle.measures.set_index("measure").loc[measure]
+    return bundle.measure_rows[measure]
 
 
 def source_line(info: pd.Series) -> str:
@@ -115,14 +115,6 @@ def recalc_caption(chart: spc_charts.FootprintXmr) -> str:
     return text
 
 
-def _months_in(series: pd.DataFrame) -> list[str]:
-    """Every month a monthly series' limits could restart at: its second month to its last, gaps included."""
-    periods = series["period"].astype(str).tolist()
-    if len(periods) < 2:
-        return []
-    return [str(p) for p in pd.period_range(periods[1], periods[-1], freq="M")]
-
-
 def _write_recalc(key: str, defaults: tuple[str, ...]) -> None:
     value = format_recalc_param(st.session_state.get(key) or (), defaults)
     if value is None:
@@ -140,8 +132,7 @@ def recalc_controls(
     code: str, measure: str, series: pd.DataFrame, chart: spc_charts.FootprintXmr, choice: RecalcChoice
 ) -> None:
     """Add or remove recalculation points (kept in the URL as ?recalc=), or go back to the defaults."""
-    defaults = chart.defaults
-    months = _months_in(series)
+    defaults, months = chart.defaults, chart.months
     default_months = tuple(m for m in defaults if m in months)
     current = default_months if choice.months is None else choice.months
     suggested = {m: note for m, note in chart.suggested.items() if m in months}
@@ -190,17 +181,18 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
     bundle = data.bundle
     info = measure_info(bundle, measure)
     shared = data.shares_bundled(measure)  # the same for every viewer: the series and chart come from the cache
-    series = (
-        cache.default_footprint_xmr(code, measure).series
-        if shared
-        else emergency.footprint_series(bundle.metrics, bundle.flags, measure, code)
-    )
+    if shared:
+        base = cache.default_footprint_xmr(code, measure)
+        series, weekly, months = base.series, base.weekly, base.months
+    else:
+        series = emergency.footprint_series(bundle.metrics, bundle.flags, measure, code)
+        weekly = emergency.is_weekly(series)
+        months = () if weekly else tuple(emergency.recalc_months(series))
     if series.empty:
         st.info(f"No figures for this footprint: {info['name']} is not published for it.")
         return
-    weekly = emergency.is_weekly(series)
     raw = st.query_params.get(RECALC_PARAM)
-    choice = RecalcChoice(None) if weekly else parse_recalc_param(raw, set(_months_in(series)))
+    choice = RecalcChoice(None) if weekly else parse_recalc_param(raw, set(months))
     if choice.notice:
         st.warning(escape_markdown(choice.notice))
     if shared:
@@ -245,16 +237,9 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
 def footprint_choice(data: page_data.PageData, code: str) -> None:
     """The footprint page's Emergency care charts: the measure in the URL (?measure=), the recalculation points
     in it too (?recalc=)."""
-    catalogue = data.bundle.measures
-    options = catalogue.loc[
-        (catalogue["theme"] == EMERGENCY_CARE)
-        & shows_gauge(catalogue)
-        & catalogue["measure"].isin(data.bundle.measures_with_data),
-        ["measure", "name"],
-    ]
-    if options.empty:
+    names = data.bundle.charted_by_theme.get(EMERGENCY_CARE)
+    if not names:
         return
-    names = dict(zip(options["measure"], options["name"], strict=True))
     measure = state.url_selectbox(
         "Emergency care chart", list(names), param="measure", default=emergency.AE_PCT, format_func=names.get
     )

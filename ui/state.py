@@ -4,11 +4,13 @@ and selectboxes whose choice is a query parameter (so a copied link reopens the 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from settings import FOOTPRINT_PAGE
 from stp_data.links import VIEW_PARAMS, share_url
 
 BOARD = "board"
+PAGES = "_pages"  # this run's st.Page objects by script path (dashboard.py registers them)
 
 
 def is_board() -> bool:
@@ -30,6 +32,18 @@ def params(**extra: str | None) -> dict[str, str]:
 
 def open_footprint(code: str) -> None:
     st.switch_page(FOOTPRINT_PAGE, query_params=params(stp=code))
+
+
+def register_pages(pages: dict[str, StreamlitPage]) -> None:
+    """Keep this run's pages for page_link. Per session and replaced every run: st.navigation marks the page
+    it returns as runnable, so a Page object must not be shared between sessions."""
+    st.session_state[PAGES] = pages
+
+
+def page_link(script: str, **kwargs) -> None:
+    """st.page_link to a page by its script path, through this run's Page object where there is one: given a
+    path, Streamlit resolves it on disk for every link (the overview's 34 links were a fifth of its run)."""
+    st.page_link(st.session_state.get(PAGES, {}).get(script, script), **kwargs)
 
 
 def current_url(page_path: str) -> str:

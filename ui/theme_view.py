@@ -79,7 +79,7 @@ def build_measure_view(
     period: str, code: str | None,
 ) -> MeasureView:  # fmt: skip
     """Everything a theme page draws for a measure and period, `code` highlighted: no Streamlit calls."""
-    info = bundle.measures.set_index("measure").loc[measure]
+    info = bundle.measure_rows[measure]
     values = m.values_for(bundle.metrics, measure, period)
     spread = m.spread(values)
     england = m.england_value(bundle.metrics, bundle.measures, measure, period)

@@ -13,7 +13,7 @@ from ui import controls, page_data, state
 
 def user_spc_section(data: page_data.PageData, measure: str) -> None:
     """All footprints' XmR charts for one of the user's measures, concern first, and why others have none."""
-    info = data.bundle.measures.set_index("measure").loc[measure]
+    info = data.bundle.measure_rows[measure]
     qualifying, reasons = emergency.series_for_spc(data.bundle.metrics, measure)
     st.header("Month by month: Making Data Count charts")
     if not qualifying:
