@@ -44,6 +44,7 @@ class Batch:
     pages: int = 0
     cpu_s: float = 0.0
     bytes_received: list[int] = field(default_factory=list)
+    wire_bytes: list[int] = field(default_factory=list)  # compressed, when the server compresses
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -92,6 +93,7 @@ async def measure(pid: int, batch: Batch, work: Awaitable[list[PageLoad]]) -> No
     batch.cpu_s += common.cpu_seconds(pid) - before
     batch.pages += len(loads)
     batch.bytes_received += [load.bytes_received for load in loads]
+    batch.wire_bytes += [load.wire_bytes for load in loads]
     batch.errors += [error for load in loads for error in load.errors]
 
 
@@ -156,9 +158,10 @@ def describe(batches: dict[str, Batch], label: str) -> list[Row]:
         if not batch.pages:
             continue
         cold = common.median(batch.bytes_received) if batch.name != "mix" else sum(batch.bytes_received) / batch.pages
+        wire = common.median(batch.wire_bytes) if batch.name != "mix" else sum(batch.wire_bytes) / batch.pages
         print(
             f"  {batch.name:<10} pages {batch.pages:<4} CPU {batch.cpu_ms_per_page:6.1f} ms/page   "
-            f"websocket {cold / 1024:7.1f} kB/page   errors {len(batch.errors)}"
+            f"websocket {cold / 1024:7.1f} kB/page ({wire / 1024:.1f} kB on the wire)   errors {len(batch.errors)}"
         )
         for error in batch.errors[:5]:
             print(f"    {error}", file=sys.stderr)
@@ -172,6 +175,7 @@ def describe(batches: dict[str, Batch], label: str) -> list[Row]:
             )
         )
         rows.append(Row(f"websocket bytes per page: {batch.name}{label}", f"{cold / 1024:.1f} kB"))
+        rows.append(Row(f"bytes on the wire per page: {batch.name}{label}", f"{wire / 1024:.1f} kB"))
     return rows
 
 

@@ -66,6 +66,9 @@ class PageLoad:
     # Websocket payload bytes (serialized ForwardMsgs). server.enableWebsocketCompression is off by default, so
     # this is also what crossed the wire, less a few bytes of framing per message.
     bytes_received: int = 0
+    # Bytes read from the socket: with server.enableWebsocketCompression on (and offered, as browsers and this client
+    # do), what crossed the wire, compressed; otherwise bytes_received plus framing.
+    wire_bytes: int = 0
     frames: int = 0
     deltas: int = 0
     refs_resolved: int = 0  # elements sent as a ref_hash and taken from this client's cache
@@ -138,7 +141,19 @@ class StreamlitWsClient:
             ping_interval=None,  # a browser sends no websocket pings; the server's own pings are still answered
             close_timeout=5,
         )
+        self._count_wire_bytes(self._ws)
         self._reader = asyncio.create_task(self._read_forever(), name="st-ws-reader")
+
+    def _count_wire_bytes(self, ws: ClientConnection) -> None:
+        """Count what the transport hands the connection (it looks data_received up on the instance each time)."""
+        received = ws.data_received
+
+        def counted(data: bytes) -> None:
+            if self._current is not None:
+                self._current.wire_bytes += len(data)
+            received(data)
+
+        ws.data_received = counted  # type: ignore[method-assign]
 
     async def close(self) -> None:
         self._closing = True

@@ -61,13 +61,15 @@ def render_measure(bundle, info, measure: str, geojson: dict) -> None:
 
 data = page_data.current()
 bundle, profiles, geojson, boundary_label = data.bundle, data.profiles, data.geojson, data.boundaries_label
-bars = data.bars
-counts = bars.set_index("rating")["total"]
-summary, middle = data.overview_tables()
-unpublished = int(profiles["rating"].isna().sum())
-middle_count = int(summary.loc[summary["group"] == "The middle", "footprints"].iloc[0])
+numbers = data.overview_numbers()
+middle = data.overview_tables()[1]
+middle_count, unpublished = numbers.middle_count, numbers.unpublished
 bell_note = data.bell_note
-user_measures = bundle.measures.loc[bundle.measures["theme"] == s.USER_THEME].set_index("measure")
+user_measures = (
+    bundle.measures.loc[bundle.measures["theme"] == s.USER_THEME].set_index("measure")
+    if data.has_user_measures
+    else None
+)
 
 st.title(
     f"{middle_count} of {len(profiles)} footprints sit in the middle"
@@ -81,20 +83,20 @@ if not state.is_board():  # on a shared screen the title says it; the map and be
         "Click a footprint on the map or in the list to open its page."
     )
 
-for column, row in zip(st.columns(len(summary)), summary.itertuples(), strict=True):
+for column, (group, footprints, population) in zip(st.columns(len(numbers.groups)), numbers.groups, strict=True):
     column.metric(
-        HEADLINE_LABELS.get(row.group, row.group),
-        plural(row.footprints, "footprint"),
-        f"{row.population / 1e6:.1f} million people",
+        HEADLINE_LABELS.get(group, group),
+        plural(footprints, "footprint"),
+        f"{population / 1e6:.1f} million people",
         delta_color="off",
         delta_arrow="off",
-        help=f"{row.footprints} footprints, {row.population:,} people (ONS mid-2018).",
+        help=f"{footprints} footprints, {population:,} people (ONS mid-2018).",
     )
-named = bars.set_index("rating")["named"]
+named = numbers.named
 st.caption(
-    f"Population: ONS mid-2018 estimates, summed over member CCGs (England {int(profiles['population'].sum()):,}). "
+    f"Population: ONS mid-2018 estimates, summed over member CCGs (England {numbers.population:,}). "
     + (
-        f"Ratings from your file; {int(profiles['rating'].isna().sum())} footprints are not in it."
+        f"Ratings from your file; {unpublished} footprints are not in it."
         if data.user_ratings
         else f"Of the middle {middle_count}, sources name {int(named['Advanced'])} Advanced and "
         f"{int(named['Making progress'])} Making progress; the other {unpublished} ratings were never published."
@@ -102,7 +104,7 @@ st.caption(
 )
 controls.user_data_banner(data)
 shown = "rating"
-if not user_measures.empty:
+if user_measures is not None and not user_measures.empty:
     labels = {"rating": "July 2017 rating", **user_measures["name"].to_dict()}
     shown = state.url_selectbox("Colour the map by", list(labels), param="measure", format_func=labels.get)
 
@@ -138,8 +140,7 @@ def render_ratings() -> None:
         )
 
     with chart_column:
-        top, bottom = int(counts.iloc[0]), int(counts.iloc[-1])
-        finding = f"{top} praised, {bottom} castigated, {middle_count} in the middle"
+        finding = f"{numbers.top} praised, {numbers.bottom} castigated, {middle_count} in the middle"
         st.header(finding)
         bell_figure = figures[1]
         if state.is_board():  # larger two-line tick labels: the legend moves down to clear them
@@ -152,7 +153,7 @@ def render_ratings() -> None:
             key="rating_bell",
             config={"displaylogo": False, "toImageButtonOptions": {"filename": "stp-ratings-bell-curve"}},
             alt="Bar chart of how many footprints got each rating, with a bell curve and the middle marked: "
-            + ", ".join(f"{row.total} {row.rating}" for row in bars.itertuples())
+            + numbers.bar_counts
             + ".",
         )
         st.caption(bell_note)

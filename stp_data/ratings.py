@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -164,3 +165,35 @@ def middle_list(middle: pd.DataFrame) -> tuple[pd.DataFrame, MiddleLinks]:
             links.append((f"{name} · {population / 1e6:.1f}m{named}", code))
         regions.append((str(region), links))
     return table, regions
+
+
+@dataclass(frozen=True)
+class OverviewNumbers:
+    """The overview's headline figures as plain values: worked out once for the bundled data, not per page run."""
+
+    middle_count: int
+    unpublished: int  # footprints with no rating in the table shown
+    top: int  # the first and last bars' totals
+    bottom: int
+    named: dict[str, int]  # rating -> footprints a public source names with it
+    population: int  # England: the sum over footprints
+    groups: tuple[tuple[str, int, int], ...]  # (group, footprints, population), as group_summary
+    bar_counts: str  # "5 Outstanding, 13 Advanced, ...": the bell curve's text alternative
+
+
+def overview_numbers(profiles: pd.DataFrame, bar_table: pd.DataFrame, summary: pd.DataFrame) -> OverviewNumbers:
+    """OverviewNumbers from the profiles, bars() and group_summary()."""
+    totals = bar_table["total"].astype(int).tolist()
+    groups = tuple(
+        (str(g), int(f), int(p)) for g, f, p in summary[["group", "footprints", "population"]].itertuples(index=False)
+    )
+    return OverviewNumbers(
+        middle_count=next(footprints for group, footprints, _ in groups if group == "The middle"),
+        unpublished=int(profiles["rating"].isna().sum()),
+        top=totals[0],
+        bottom=totals[-1],
+        named=dict(zip(bar_table["rating"], bar_table["named"].astype(int), strict=True)),
+        population=int(profiles["population"].sum()),
+        groups=groups,
+        bar_counts=", ".join(f"{total} {rating}" for total, rating in zip(totals, bar_table["rating"], strict=True)),
+    )

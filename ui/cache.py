@@ -77,6 +77,20 @@ def default_overview_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @st.cache_resource(show_spinner=False)
+def default_overview_numbers() -> ratings.OverviewNumbers:
+    """The overview's headline figures for the bundled data. Read-only."""
+    return ratings.overview_numbers(profiles(), rating_bars()[0], default_overview_tables()[0])
+
+
+@st.cache_resource(show_spinner=False)
+def default_regions() -> list[str]:
+    """The NHS England regions of the bundled profiles, for the region pack picker. Read-only."""
+    from exports.pack_region import regions
+
+    return regions(profiles())
+
+
+@st.cache_resource(show_spinner=False)
 def default_overview_middle() -> tuple[pd.DataFrame, list[tuple[str, list[tuple[str, str]]]]]:
     """The overview's middle footprints as a table and as links by region, for the bundled data. Read-only."""
     return ratings.middle_list(default_overview_tables()[1])

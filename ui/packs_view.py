@@ -113,7 +113,7 @@ def region_pack_picker(data: page_data.PageData) -> None:
     """Pick an NHS England region, then prepare its pack."""
     region = st.selectbox(
         "Board pack for a region",
-        packs.regions(data.profiles),
+        data.regions(),
         index=None,
         key="pack_region",
         placeholder="Choose an NHS England region",

@@ -17,6 +17,7 @@ import streamlit as st
 from charts.bell_curve import rating_bell_curve
 from charts.footprint_figures import FootprintFigures, footprint_figures
 from charts.rating_map import rating_map
+from exports import pack_region
 from geo.boundaries import JoinReport
 from settings import USER_THEME
 from stp_data import ratings
@@ -100,6 +101,18 @@ class PageData:
             return cache.default_overview_tables()
         totals = self.bars.set_index("rating")["total"]
         return ratings.group_summary(self.profiles, totals), ratings.middle_footprints(self.profiles)
+
+    def overview_numbers(self) -> ratings.OverviewNumbers:
+        """The overview's headline figures: shared for the bundled data."""
+        if self.bundled_only:
+            return cache.default_overview_numbers()
+        return ratings.overview_numbers(self.profiles, self.bars, self.overview_tables()[0])
+
+    def regions(self) -> list[str]:
+        """The NHS England regions a region pack accepts: shared for the bundled data."""
+        if self.bundled_only:
+            return cache.default_regions()
+        return pack_region.regions(self.profiles)
 
     def overview_middle(self, middle: pd.DataFrame) -> tuple[pd.DataFrame, MiddleLinks]:
         """The overview's middle footprints as a table (for downloads) and as links by region: shared for the

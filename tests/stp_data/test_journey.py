@@ -307,3 +307,15 @@ def test_footprint_trends_are_the_measures_with_more_than_one_period(bundle):
     trends = journey.footprint_trends(bundle.metrics, bundle.measures, "E54000005", "workforce")
     assert {"gp_fte_per100k", "acute_fte_all_per100k"} <= set(trends["measure"])
     assert trends.groupby("measure").size().min() >= 2
+
+
+def test_milestones_markdown_is_a_paragraph_per_step_with_sources_and_escaped_text():
+    designations = load_bundle().designations
+    frimley = journey.milestones_markdown(journey.footprint_milestones(designations, "E54000034"))
+    paragraphs = frimley.split("\n\n")
+    assert len(paragraphs) == len(journey.footprint_milestones(designations, "E54000034"))
+    assert paragraphs[0].startswith("**19 Jun 2017**: ACS wave 1") and "Source: [HSJ" in paragraphs[0]
+    assert "\\(integrated care board\\)" in paragraphs[-1]  # escaped: brackets in data are not markdown
+    assert journey.milestones_markdown(journey.footprint_milestones(designations, "E54000034").iloc[:0]) == (
+        journey.NO_MILESTONE
+    )

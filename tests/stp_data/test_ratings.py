@@ -52,6 +52,18 @@ def test_group_summary_covers_england(bundle, profiles):
     assert summary["population"].sum() == 55_977_178
 
 
+def test_overview_numbers_are_the_tables_figures_as_plain_values(bundle, profiles):
+    bars = ratings.bars(profiles, ratings.chart_counts(bundle.distribution))
+    numbers = ratings.overview_numbers(
+        profiles, bars, ratings.group_summary(profiles, ratings.chart_counts(bundle.distribution))
+    )
+    assert (numbers.top, numbers.bottom, numbers.middle_count, numbers.unpublished) == (5, 5, 34, 28)
+    assert numbers.named == {"Outstanding": 5, "Advanced": 5, "Making progress": 1, "Needs most improvement": 5}
+    assert numbers.population == 55_977_178
+    assert [group for group, _, _ in numbers.groups] == ["Outstanding", "The middle", "Needs most improvement"]
+    assert numbers.bar_counts == "5 Outstanding, 20 Advanced, 14 Making progress, 5 Needs most improvement"
+
+
 def test_normal_curve_has_the_distributions_area(bundle, profiles):
     bars = ratings.bars(profiles, ratings.chart_counts(bundle.distribution))
     curve = ratings.normal_curve(bars)
