@@ -41,8 +41,15 @@ def ae_then_and_now(detail: FootprintDetail) -> None:
     for column, row in zip(st.columns(len(years)), years.itertuples(), strict=True):
         value = "not published" if row.footprint is None or pd.isna(row.footprint) else f"{row.footprint:.1f}%"
         england = "" if row.england is None or pd.isna(row.england) else f"England {row.england:.1f}%"
-        column.metric(row.years, value, help=f"{row.span}: {row.months} months with a 4-hour figure")
-        column.caption(f"{row.span} · {england}")
+        # The span and England's figure under the value, as the overview's metrics carry their population.
+        column.metric(
+            row.years,
+            value,
+            f"{row.span} · {england}".rstrip(" ·"),
+            delta_color="off",
+            delta_arrow="off",
+            help=f"{row.span}: {row.months} months with a 4-hour figure",
+        )
     st.caption(emergency.CAVEAT_PROVIDER)
 
 
@@ -131,12 +138,12 @@ def show_footprint(code: str) -> None:
         st.markdown(f"**STP lead (2016):** {escape_markdown(lead)}")
         if isinstance(p["lead"], str):
             st.caption(f"Source: {cited(p['lead_source'])}")
+        domains, domains_sentence = data.footprint_domains(code, detail)
         st.markdown(
             f"**Region:** 2016: {p['region_2016'] if isinstance(p['region_2016'], str) else 'not published'}; "
-            f"2018: {p['region_2018'] if isinstance(p['region_2018'], str) else MERGED_2018}"
+            f"2018: {p['region_2018'] if isinstance(p['region_2018'], str) else MERGED_2018}  \n"
+            f"**Domain results** (nine domains under three themes): {domains_sentence}"
         )
-        domains, domains_sentence = data.footprint_domains(code, detail)
-        st.markdown(f"**Domain results** (nine domains under three themes): {domains_sentence}")
         if not domains.empty:
             st.dataframe(domains, hide_index=True, width="stretch")
             st.caption(

@@ -82,9 +82,11 @@ def _parsed(
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _files_at(url: str, revision: tuple[int, int], codes: tuple[str, ...]) -> tuple[LoadedFile, ...]:
+def _files_at(url: str, revision: tuple[int, int], code_lines: str) -> tuple[LoadedFile, ...]:
     """The current versions at one revision, as LoadedFile objects that stay the same objects until it changes
-    (page_data keeps its merged tables while the files are the same objects)."""
+    (page_data keeps its merged tables while the files are the same objects). `code_lines`: the known codes, one
+    per line (one string: Streamlit hashed a 44-tuple for the cache key item by item, ~1 ms of every page run)."""
+    codes = tuple(code_lines.split("\n"))
     files = []
     for version in store.current_versions(engine()):
         report = version.report
@@ -161,7 +163,7 @@ def published_files(known_codes: Collection[str]) -> list[LoadedFile]:
         return list(last.files.get(codes, ()))
     try:
         revision = store.revision(engine())
-        files = _files_at(store.database_url(), revision, codes)
+        files = _files_at(store.database_url(), revision, "\n".join(codes))
     except sa.exc.SQLAlchemyError as error:
         if last.down_since is None:  # the whole trace once, when it goes; one line per retry after that
             log.exception("published data unavailable: showing the bundled data and the files last read")

@@ -220,8 +220,7 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
     st.markdown(
         escape_markdown(result.summary() + " Icons are read at the latest month, " + series["period"].iloc[-1] + ".")
     )
-    st.caption(escape_markdown(recalc_caption(chart)))
-    st.caption(escape_markdown(ICON_KEY + " " + source_line(info)))
+    st.caption(escape_markdown(recalc_caption(chart)) + "  \n" + escape_markdown(ICON_KEY + " " + source_line(info)))
     if weekly:
         if raw:
             st.caption(
