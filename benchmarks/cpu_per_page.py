@@ -103,12 +103,20 @@ async def one_round(url: str, pid: int, pages: int, batches: dict[str, Batch]) -
     await measure(pid, batches["mix"], journey(url, pages))
 
 
+BARE_PAGES_PER_ROUND = 6
+
+
 async def measure_batches(
-    servers: list[common.Server], pages: int, rounds: int, budget_s: float
-) -> list[dict[str, Batch]]:
-    """Each server's batches; with two servers, rounds alternate between them and which goes first flips."""
+    servers: list[common.Server], pages: int, rounds: int, budget_s: float, bare: common.Server
+) -> tuple[list[dict[str, Batch]], Batch]:
+    """Each server's batches; with two servers, rounds alternate between them and which goes first flips. Every
+    round also serves the bare page (benchmarks/baseline_app.py) a few times: the CPU a page costs on this machine
+    at this moment, which the dashboard's figures are divided by (the VM's speed varies by a third between runs)."""
     results = [{name: Batch(name) for name in ("overview", "footprint", "mix")} for _ in servers]
+    bare_batch = Batch("bare")
     async with AsyncExitStack() as stack:
+        await stack.enter_async_context(bystander(bare.url))
+        await fresh_pages(bare.url, "", (None,) * 3)
         for server in servers:
             await stack.enter_async_context(bystander(server.url))
             # Warm-up (excluded): imports, the pages' shared figures (and with --warm, every footprint's).
@@ -125,7 +133,8 @@ async def measure_batches(
                 order.reverse()
             for index in order:
                 await one_round(servers[index].url, servers[index].pid, pages, results[index])
-    return results
+            await measure(bare.pid, bare_batch, fresh_pages(bare.url, "", (None,) * BARE_PAGES_PER_ROUND))
+    return results, bare_batch
 
 
 def run(pages: int, rounds: int, budget_s: float, warm: bool = False, against: Path | None = None) -> list[Row]:
@@ -134,7 +143,8 @@ def run(pages: int, rounds: int, budget_s: float, warm: bool = False, against: P
         for root in (common.ROOT, against) if against else (common.ROOT,):
             env = stack.enter_context(common.empty_state(**(common.WARM_ENV if warm else {})))
             servers.append(stack.enter_context(common.streamlit_server(root / "dashboard.py", env=env, cwd=root)))
-        results = asyncio.run(measure_batches(servers, pages, rounds, budget_s))
+        bare = stack.enter_context(common.streamlit_server(common.BENCH / "baseline_app.py"))
+        results, bare_batch = asyncio.run(measure_batches(servers, pages, rounds, budget_s, bare))
         # Memory after all the runs: what skipping the post-run full collection (runner.postScriptGC) costs.
         memory = [common.tree_rss_mb(server.pid) for server in servers]
     rows = [*describe(results[0], ""), Row("server memory after the runs", f"{memory[0]:.0f} MiB")]
@@ -143,11 +153,26 @@ def run(pages: int, rounds: int, budget_s: float, warm: bool = False, against: P
             *describe(results[1], f" ({against})"),
             Row(f"memory after the runs ({against})", f"{memory[1]:.0f} MiB"),
         ]
+    rows += bare_rows(bare_batch, results)
     common.save_rows(
         "cpu_per_page",
         rows,
         {str(s.script): {n: b.__dict__ for n, b in r.items()} for s, r in zip(servers, results, strict=True)},
     )
+    return rows
+
+
+def bare_rows(bare: Batch, results: list[dict[str, Batch]]) -> list[Row]:
+    """The bare page's CPU in the same run, and each server's viewer mix as a multiple of it."""
+    if not bare.pages:
+        return []
+    rows = [
+        Row("server CPU per page: bare Streamlit page, same run", f"{bare.cpu_ms_per_page:.1f} ms (n={bare.pages})")
+    ]
+    for index, batches in enumerate(results):
+        label = "" if index == 0 else " (against)"
+        ratio = batches["mix"].cpu_ms_per_page / bare.cpu_ms_per_page
+        rows.append(Row(f"viewer mix ÷ bare page{label}", f"{ratio:.1f}×"))
     return rows
 
 
