@@ -8,7 +8,7 @@ sees it like any viewer would).
 
 Each run opens a fresh browser context (no HTTP cache, a new Streamlit session), like a first visit.
 Dashboard and baseline alternate, and which goes first flips every pair, so load from other jobs on the
-machine falls on both. Target: dashboard median <= 1.5 x baseline median.
+machine falls on both. Targets (issue 23): overview <= 1.15 x the baseline median, every other page <= 1.3 x.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import common
 from common import Row
 from playwright.sync_api import Browser, Page
 
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.3  # every page but the overview
+OVERVIEW_TARGET_RATIO = 1.15
 CHARTS_IN_DOM_JS = "() => document.querySelectorAll('.js-plotly-plot').length >= 2"
 
 
@@ -178,7 +179,8 @@ def _run(runs: int, budget_s: float, page_name: str, spec: PageSpec, env: dict[s
         print(common.describe_ms(f"  {label}: drawn", phases.drawn))
     ratio = common.median(dashboard.drawn) / common.median(baseline.drawn)
     pair_ratios = [d / b for d, b in zip(dashboard.drawn, baseline.drawn, strict=True)]
-    print(f"  ratio of medians dashboard/baseline: {ratio:.2f} (target <= {TARGET_RATIO})")
+    target = OVERVIEW_TARGET_RATIO if page_name == "overview" else TARGET_RATIO
+    print(f"  ratio of medians dashboard/baseline: {ratio:.2f} (target <= {target})")
     print(f"  per-pair ratios: {', '.join(f'{r:.2f}' for r in pair_ratios)}")
     rows = [
         Row(f"first paint: {page_name} median", f"{common.median(dashboard.drawn) * 1000:.0f} ms"),
@@ -186,8 +188,8 @@ def _run(runs: int, budget_s: float, page_name: str, spec: PageSpec, env: dict[s
         Row(
             f"first paint: {page_name} ratio",
             f"{ratio:.2f} (n={len(dashboard.drawn)})",
-            f"<= {TARGET_RATIO}",
-            ratio <= TARGET_RATIO,
+            f"<= {target}",
+            ratio <= target,
         ),
     ]
     common.save_rows(
