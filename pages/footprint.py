@@ -41,15 +41,9 @@ def ae_then_and_now(detail: FootprintDetail) -> None:
     for column, row in zip(st.columns(len(years)), years.itertuples(), strict=True):
         value = "not published" if row.footprint is None or pd.isna(row.footprint) else f"{row.footprint:.1f}%"
         england = "" if row.england is None or pd.isna(row.england) else f"England {row.england:.1f}%"
-        # The span and England's figure under the value, as the overview's metrics carry their population.
-        column.metric(
-            row.years,
-            value,
-            f"{row.span} · {england}".rstrip(" ·"),
-            delta_color="off",
-            delta_arrow="off",
-            help=f"{row.span}: {row.months} months with a 4-hour figure",
-        )
+        column.metric(row.years, value, help=f"{row.span}: {row.months} months with a 4-hour figure")
+        # A caption, not the metric's delta: a delta pill cuts "Mar 2025 – Feb 2026 · England 60.6%" to an ellipsis.
+        column.caption(f"{row.span} · {england}")
     st.caption(emergency.CAVEAT_PROVIDER)
 
 

@@ -135,7 +135,7 @@ def test_unpublished_rating_says_so():
     assert not any("Domain" in df.value.columns for df in at.dataframe)
     labels = [m.label for m in at.metric]
     assert "2016/17" in labels and "Latest 12 months" in labels
-    assert any("Mar 2025 – Feb 2026 · England" in m.delta for m in at.metric)
+    assert any("Mar 2025 – Feb 2026 · England" in c.value for c in at.caption)
 
 
 def test_footprint_page_without_a_code_asks_for_one():
