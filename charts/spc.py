@@ -921,6 +921,7 @@ def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[s
     )
     trial = spc.segments(result.points)
     trial = trial.loc[trial["trial"]]
+    weekly, months = emergency.recalc_shape(series)
     return FootprintXmr(
         series,
         result,
@@ -929,6 +930,6 @@ def footprint_xmr(bundle: Bundle, code: str, measure: str, *, recalc: Sequence[s
         suggested,
         defaults=emergency.default_recalc_months(code, measure, bundle.flags),
         trial=tuple((str(r.first), str(r.last), int(r.points)) for r in trial.itertuples()),
-        weekly=(weekly := emergency.is_weekly(series)),
-        months=() if weekly else tuple(emergency.recalc_months(series)),
+        weekly=weekly,
+        months=months,
     )

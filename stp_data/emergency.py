@@ -188,12 +188,15 @@ def is_weekly(series: pd.DataFrame) -> bool:
     return bool(len(series)) and bool(series["period"].astype(str).str.match(WEEKLY_PERIOD).all())
 
 
-def recalc_months(series: pd.DataFrame) -> list[str]:
-    """Every month a monthly series' limits could restart at: its second month to its last, gaps included."""
+def recalc_shape(series: pd.DataFrame) -> tuple[bool, tuple[str, ...]]:
+    """Whether the series is weekly (a winter series keeps its breaks), and every month a monthly series' limits
+    could restart at: its second month to its last, gaps included (none for a weekly series)."""
+    if is_weekly(series):
+        return True, ()
     periods = series["period"].astype(str).tolist()
     if len(periods) < 2:
-        return []
-    return [str(p) for p in pd.period_range(periods[1], periods[-1], freq="M")]
+        return False, ()
+    return False, tuple(str(p) for p in pd.period_range(periods[1], periods[-1], freq="M"))
 
 
 def england_series(metrics: pd.DataFrame, catalogue: pd.DataFrame, measure: str) -> pd.DataFrame:

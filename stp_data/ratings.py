@@ -178,7 +178,7 @@ class OverviewNumbers:
     named: dict[str, int]  # rating -> footprints a public source names with it
     population: int  # England: the sum over footprints
     groups: tuple[tuple[str, int, int], ...]  # (group, footprints, population), as group_summary
-    bar_counts: str  # "5 Outstanding, 13 Advanced, ...": the bell curve's text alternative
+    bar_counts: str  # "5 Outstanding, 20 Advanced, ...": the bell curve's text alternative
 
 
 def overview_numbers(profiles: pd.DataFrame, bar_table: pd.DataFrame, summary: pd.DataFrame) -> OverviewNumbers:

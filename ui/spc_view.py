@@ -186,8 +186,7 @@ def footprint_section(data: page_data.PageData, code: str, measure: str) -> None
         series, weekly, months = base.series, base.weekly, base.months
     else:
         series = emergency.footprint_series(bundle.metrics, bundle.flags, measure, code)
-        weekly = emergency.is_weekly(series)
-        months = () if weekly else tuple(emergency.recalc_months(series))
+        weekly, months = emergency.recalc_shape(series)
     if series.empty:
         st.info(f"No figures for this footprint: {info['name']} is not published for it.")
         return
