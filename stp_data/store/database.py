@@ -29,6 +29,10 @@ _MIGRATION_LOCK = 0x57_50_50  # "STP"
 # SQLite's result codes (as sqlite3 names them) that mean "this folder or disk cannot take a write".
 _UNWRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_PERM")
 _UNWRITABLE_TEXT = re.compile("readonly database|unable to open database file|disk is full|disk I/O error")
+# Seconds libpq waits for a PostgreSQL server to answer a new connection (its `connect_timeout`), unless the URL
+# sets its own. Without it a host that accepts the connection and then says nothing (a frozen server, a half-dead
+# proxy) holds every page run that needs a connection until TCP gives up, minutes later.
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
 class StoreNotWritable(sa.exc.SQLAlchemyError):
@@ -65,7 +69,7 @@ def make_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # pre_ping: a replica outlives a database restart without failing its next page run.
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=_connect_timeout(parsed))
     folder = Path(parsed.database).parent if parsed.database and parsed.database != ":memory:" else None
     if folder is not None:
         try:
@@ -78,6 +82,13 @@ def make_engine(url: str) -> sa.Engine:
     if folder is not None:
         sa.event.listen(engine, "handle_error", _unwritable_folder(folder))
     return engine
+
+
+def _connect_timeout(url: sa.URL) -> dict[str, int]:
+    """PostgreSQL's connect timeout, unless the URL already says (`?connect_timeout=N`); other servers: none."""
+    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+        return {}
+    return {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
 
 
 def _unwritable_folder(folder: Path) -> Callable[[sa.engine.ExceptionContext], BaseException | None]:

@@ -4,6 +4,7 @@ by two processes at once, and a state folder that cannot be written or a full di
 from __future__ import annotations
 
 import hashlib
+import socket
 import subprocess
 import sys
 import threading
@@ -202,3 +203,38 @@ def _assert_migrated_once(engine: sa.Engine) -> None:
             head_revision()
         ]
     assert problems(engine) == [] and fingerprint(engine)["versions"] == []
+
+
+def test_a_postgresql_server_that_accepts_and_never_answers_fails_the_connect_instead_of_holding_it(monkeypatch):
+    """A frozen database host (it accepts the TCP connection, then says nothing) used to hold every page run that
+    needed a connection until TCP gave up; libpq's connect_timeout now ends the wait with an error the pages
+    already handle (the outage notice and the bundled data)."""
+    monkeypatch.setattr(database, "POSTGRES_CONNECT_TIMEOUT_S", 1)  # the default is 5 s: same path, shorter test
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts or answers
+        port = silent.getsockname()[1]
+        engine = store.make_engine(f"postgresql+psycopg://stp@127.0.0.1:{port}/stp")
+        outcome: list[BaseException | None] = []
+
+        def connect() -> None:
+            try:
+                with engine.connect():
+                    outcome.append(None)
+            except BaseException as error:  # collected: the assertion names it
+                outcome.append(error)
+
+        worker = threading.Thread(target=connect, daemon=True)
+        worker.start()
+        worker.join(timeout=60)  # a generous bound on a hang, not a timing assertion
+        engine.dispose()
+    assert outcome, "connecting to a silent server was still waiting after 60 s"
+    assert isinstance(outcome[0], sa.exc.OperationalError)
+    assert "timeout" in str(outcome[0]).lower()
+
+
+def test_a_connect_timeout_in_the_database_url_is_kept():
+    """An operator's own `?connect_timeout=` wins over the default; SQLite and other servers get none."""
+    assert database._connect_timeout(sa.make_url("postgresql+psycopg://u@db/stp?connect_timeout=20")) == {}
+    assert database._connect_timeout(sa.make_url("postgresql+psycopg://u@db/stp")) == {
+        "connect_timeout": database.POSTGRES_CONNECT_TIMEOUT_S
+    }
+    assert database._connect_timeout(sa.make_url("sqlite:///x.sqlite")) == {}
