@@ -55,8 +55,9 @@ PAGE_DRAWN_JS = """({minCharts, heading, path}) => {
     const app = document.querySelector("[data-testid='stApp']");
     if (!app || app.dataset.testConnectionState !== 'CONNECTED' || app.dataset.testScriptState !== 'notRunning')
         return false;
-    // The page may add its own parameters after the footprint (e.g. &measure=), so the path is a prefix.
-    const here = location.pathname + location.search;
+    // The page may add its own parameters after the footprint (e.g. &measure=), so the path is a prefix; a page
+    // that writes its parameters back (Compare) has its commas encoded as %2C, so compare decoded.
+    const here = decodeURIComponent(location.pathname + location.search);
     if (path && here !== path && !here.startsWith(path + '&')) return false;
     if (document.querySelector("[data-testid='stSkeleton']")) return false;
     if (heading && ![...document.querySelectorAll('h1')].some(h => h.textContent.trim() === heading)) return false;

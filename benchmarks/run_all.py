@@ -31,6 +31,17 @@ PLAN: list[tuple[str, str, list[str], list[str], str]] = [
         )
         for page in ("footprint", "workforce", "emergency-care", "progress", "your-data", "compare")
     ),
+    # Each page's first paint split into its charts alone, Streamlit's deep-link probe and everything else.
+    *(
+        (
+            f"first_paint_parts_{page.replace('-', '_')}",
+            "first_paint_parts",
+            ["--runs", "4", "--page", page],
+            ["--runs", "2", "--page", page],
+            f"first_paint_parts_{page}",
+        )
+        for page in ("overview", "footprint", "workforce", "emergency-care", "progress", "your-data", "compare")
+    ),
     # Server CPU per page (no browser): the number the replicas' queueing comes from.
     ("cpu_per_page", "cpu_per_page", ["--runs", "5"], ["--runs", "2"], "cpu_per_page"),
     ("provider_files", "provider_files", [], [], "provider_files"),
