@@ -32,15 +32,17 @@ import first_paint
 from common import Row
 from playwright.sync_api import Browser, Page
 
+import settings
+
 ENV_FIGURES = "STP_BENCH_FIGURES"
-SCRIPTS = {
-    "overview": "pages/overview.py",
-    "footprint": "pages/footprint.py",
-    "workforce": "pages/workforce.py",
-    "emergency-care": "pages/emergency_care.py",
-    "progress": "pages/progress.py",
-    "compare": "pages/compare.py",
-    "your-data": "pages/your_data.py",
+SCRIPTS = {  # first_paint.PAGES name -> the page's script
+    "overview": settings.OVERVIEW_PAGE,
+    "footprint": settings.FOOTPRINT_PAGE,
+    "workforce": settings.WORKFORCE_PAGE,
+    "emergency-care": settings.EMERGENCY_CARE_PAGE,
+    "progress": settings.PROGRESS_PAGE,
+    "compare": settings.COMPARE_PAGE,
+    "your-data": settings.YOUR_DATA_PAGE,
 }
 # The charts-only page: a constant script, reading the captured figures from the file ENV_FIGURES names.
 CHARTS_ONLY_APP = f'''
@@ -137,9 +139,9 @@ def report(page_name: str, n_figures: int, times: dict[str, list[float]]) -> lis
     deep = ratio.get("charts only, deep link", ratio["charts only"])
     rows = [
         Row(f"first paint parts, {page_name}: page ÷ baseline", f"{ratio['page']:.2f}"),
-        Row(f"  its {n_figures} charts alone", f"+{ratio['charts only'] - 1:.2f}"),
-        Row("  Streamlit's deep-link probe", f"+{deep - ratio['charts only']:.2f}"),
-        Row("  everything else (elements, sidebar, server run)", f"+{ratio['page'] - deep:.2f}"),
+        Row(f"  its {n_figures} charts alone", f"{ratio['charts only'] - 1:+.2f}"),
+        Row("  Streamlit's deep-link probe", f"{deep - ratio['charts only']:+.2f}"),
+        Row("  everything else (elements, sidebar, server run)", f"{ratio['page'] - deep:+.2f}"),
     ]
     common.save_rows(f"first_paint_parts_{page_name}", rows, {"times_s": times, "ratios": ratio})
     return rows
