@@ -26,6 +26,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from unittest import mock
 
 import common
 import first_paint
@@ -62,24 +63,16 @@ def captured_figures(page_name: str, env: dict[str, str]) -> list[tuple[dict, di
     from streamlit.testing.v1 import AppTest
 
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(first_paint.PAGES[page_name].path).query))
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # the same state folder (and published file) as the dashboard server gets
-    try:
+    with mock.patch.dict(os.environ, env):  # the same state folder (and published file) as the dashboard server gets
         at = AppTest.from_file(str(common.DASHBOARD), default_timeout=180)
         at.run()
         at.switch_page(SCRIPTS[page_name])
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
-        if at.exception:
-            raise RuntimeError(f"the {page_name} page raised: {[e.value for e in at.exception]}")
-        return [(json.loads(c.proto.spec), json.loads(c.proto.config or "{}")) for c in at.get("plotly_chart")]
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    if at.exception:
+        raise RuntimeError(f"the {page_name} page raised: {[e.value for e in at.exception]}")
+    return [(json.loads(c.proto.spec), json.loads(c.proto.config or "{}")) for c in at.get("plotly_chart")]
 
 
 @contextmanager
